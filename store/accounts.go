@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Accounts lists a user's accounts, newest first.
+func (s *Store) Accounts(ctx context.Context, userID string) ([]Account, error) {
+	accounts := []Account{}
+	err := s.db.WithContext(ctx).Where("clerk_user_id = ?", userID).
+		Order("created_at DESC, id DESC").Find(&accounts).Error
+	return accounts, translate(err, "Accounts")
+}
+
+// Account returns one of the user's accounts; another user's is not found.
+func (s *Store) Account(ctx context.Context, userID, id string) (Account, error) {
+	var a Account
+	if !isUUID(id) {
+		return a, notFound("Account")
+	}
+	err := s.db.WithContext(ctx).First(&a, "id = ? AND clerk_user_id = ?", id, userID).Error
+	return a, translate(err, "Account")
+}
+
+// CreateAccount stores a new account of a.ClerkUserID.
+func (s *Store) CreateAccount(ctx context.Context, a Account) (Account, error) {
+	a.ID = uuid.NewString()
+	err := s.db.WithContext(ctx).Create(&a).Error
+	return a, translate(err, "Account")
+}
+
+// AccountUpdate holds the fields of a partial update; nil fields stay.
+type AccountUpdate struct {
+	AccountName    *string
+	AccountPurpose *string
+	CashBalance    *decimal.Decimal
+	CashInterest   *decimal.Decimal
+}
+
+// UpdateAccount applies a partial update to one of the user's accounts.
+func (s *Store) UpdateAccount(ctx context.Context, userID, id string, upd AccountUpdate) (Account, error) {
+	if !isUUID(id) {
+		return Account{}, notFound("Account")
+	}
+	set := map[string]any{"updated_at": time.Now().UTC()}
+	if upd.AccountName != nil {
+		set["account_name"] = *upd.AccountName
+	}
+	if upd.AccountPurpose != nil {
+		set["account_purpose"] = *upd.AccountPurpose
+	}
+	if upd.CashBalance != nil {
+		set["cash_balance"] = *upd.CashBalance
+	}
+	if upd.CashInterest != nil {
+		set["cash_interest"] = *upd.CashInterest
+	}
+	var a Account
+	res := s.db.WithContext(ctx).Model(&a).Clauses(clause.Returning{}).
+		Where("id = ? AND clerk_user_id = ?", id, userID).Updates(set)
+	if res.Error != nil {
+		return Account{}, translate(res.Error, "Account")
+	}
+	if res.RowsAffected == 0 {
+		return Account{}, notFound("Account")
+	}
+	return a, nil
+}
+
+// DeleteAccount deletes one of the user's accounts with its positions.
+func (s *Store) DeleteAccount(ctx context.Context, userID, id string) error {
+	if !isUUID(id) {
+		return notFound("Account")
+	}
+	res := s.db.WithContext(ctx).Where("id = ? AND clerk_user_id = ?", id, userID).Delete(&Account{})
+	if res.Error != nil {
+		return translate(res.Error, "Account")
+	}
+	if res.RowsAffected == 0 {
+		return notFound("Account")
+	}
+	return nil
+}
+
+// DeleteAccounts deletes every account of the user and says how many.
+func (s *Store) DeleteAccounts(ctx context.Context, userID string) (int64, error) {
+	res := s.db.WithContext(ctx).Where("clerk_user_id = ?", userID).Delete(&Account{})
+	return res.RowsAffected, translate(res.Error, "Accounts")
+}
+
+// SeedAccount is an account with its positions, created together.
+type SeedAccount struct {
+	Account   Account
+	Positions map[string]decimal.Decimal
+}
+
+// CreateAccountsWithPositions creates accounts and their positions in one
+// transaction; unknown symbols become user-added instruments.
+func (s *Store) CreateAccountsWithPositions(ctx context.Context, userID string, seeds []SeedAccount) ([]Account, error) {
+	var created []Account
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, seed := range seeds {
+			a := seed.Account
+			a.ID = uuid.NewString()
+			a.ClerkUserID = userID
+			if err := tx.Create(&a).Error; err != nil {
+				return err
+			}
+			for symbol, qty := range seed.Positions {
+				if _, err := upsertPosition(tx, a.ID, symbol, qty); err != nil {
+					return err
+				}
+			}
+			created = append(created, a)
+		}
+		return nil
+	})
+	return created, translate(err, "Account")
+}
+
+func isUUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
+}

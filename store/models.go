@@ -1,0 +1,118 @@
+package store
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Allocation is a percentage map stored as jsonb, e.g. {"equity":70}.
+type Allocation map[string]float64
+
+// Value implements driver.Valuer.
+func (a Allocation) Value() (driver.Value, error) {
+	if a == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(map[string]float64(a))
+	return string(b), err
+}
+
+// Scan implements sql.Scanner.
+func (a *Allocation) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		*a = Allocation{}
+		return nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("allocation: cannot scan %T", src)
+	}
+	m := map[string]float64{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("allocation: %w", err)
+	}
+	*a = m
+	return nil
+}
+
+// User is a row of users.
+type User struct {
+	ClerkUserID            string `gorm:"primaryKey"`
+	DisplayName            string
+	YearsUntilRetirement   int
+	TargetRetirementIncome decimal.Decimal
+	AssetClassTargets      Allocation
+	RegionTargets          Allocation
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+}
+
+// Credential is a row of user_credentials (local auth mode).
+type Credential struct {
+	Email        string `gorm:"primaryKey"`
+	ClerkUserID  string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+func (Credential) TableName() string { return "user_credentials" }
+
+// Instrument is a row of instruments.
+type Instrument struct {
+	Symbol               string `gorm:"primaryKey"`
+	Name                 string
+	InstrumentType       string
+	CurrentPrice         decimal.NullDecimal
+	PriceUpdatedAt       *time.Time
+	AllocationRegions    Allocation
+	AllocationSectors    Allocation
+	AllocationAssetClass Allocation
+	AllocationInferred   bool
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// Account is a row of accounts.
+type Account struct {
+	ID             string `gorm:"primaryKey"`
+	ClerkUserID    string
+	AccountName    string
+	AccountPurpose string
+	CashBalance    decimal.Decimal
+	CashInterest   decimal.Decimal
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Position is a row of positions, with its instrument when loaded.
+type Position struct {
+	ID         string `gorm:"primaryKey"`
+	AccountID  string
+	Symbol     string
+	Quantity   decimal.Decimal
+	AsOfDate   time.Time `gorm:"type:date"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Instrument Instrument `gorm:"foreignKey:Symbol;references:Symbol"`
+}
+
+// Transaction is a row of transactions: one executed buy or sell.
+type Transaction struct {
+	ID          string `gorm:"primaryKey"`
+	AccountID   string
+	ClerkUserID string
+	Side        string
+	Symbol      string
+	Quantity    decimal.Decimal
+	Price       decimal.Decimal
+	Amount      decimal.Decimal
+	CreatedAt   time.Time
+}

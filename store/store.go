@@ -1,0 +1,208 @@
+// Package store adapts PostgreSQL through GORM. The schema is owned by the
+// SQL migrations embedded in migrations/, applied with goose; GORM only reads
+// and writes rows.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/crc64"
+	"io/fs"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/alex-advisor/alex"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the PostgreSQL adapter.
+type Store struct {
+	db     *gorm.DB
+	sqlDB  *sql.DB
+	schema string
+}
+
+// Options configure Open.
+type Options struct {
+	URL string
+	// Schema, when set, is the search_path of every connection (tests use one
+	// schema each).
+	Schema           string
+	MaxOpenConns     int
+	StatementTimeout time.Duration
+}
+
+// Open connects to PostgreSQL. It does not migrate.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	cfg, err := pgconnConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	db, err := gorm.Open(postgres.New(postgres.Config{DSN: cfg}), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+		TranslateError:         false,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	maxOpen := opts.MaxOpenConns
+	if maxOpen == 0 {
+		maxOpen = 20
+	}
+	sqlDB.SetMaxOpenConns(maxOpen)
+	sqlDB.SetMaxIdleConns(maxOpen)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{db: db, sqlDB: sqlDB, schema: opts.Schema}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.Ping(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// pgconnConfig adds the search path and the statement timeout to the URL as
+// runtime parameters, so that every pooled connection carries them.
+func pgconnConfig(opts Options) (string, error) {
+	if _, err := pgconn.ParseConfig(opts.URL); err != nil {
+		return "", fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	timeout := opts.StatementTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	dsn := opts.URL
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	dsn += fmt.Sprintf("%sstatement_timeout=%d", sep, timeout.Milliseconds())
+	if opts.Schema != "" {
+		dsn += "&search_path=" + opts.Schema
+	}
+	return dsn, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// Ping checks that PostgreSQL answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Migrate applies the embedded migrations under an advisory lock, so that
+// replicas starting together migrate once.
+func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
+	lockID := lock.DefaultLockID
+	if s.schema != "" {
+		lockID = int64(crc64.Checksum([]byte(s.schema), crc64.MakeTable(crc64.ECMA)) >> 1)
+	}
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 60))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	provider, err := goose.NewProvider(goose.DialectPostgres, s.sqlDB, fsys,
+		goose.WithSessionLocker(locker), goose.WithSlog(log), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range results {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return nil
+}
+
+// DB exposes the GORM handle to the adapters in this module that extend the
+// store (jobs, outbox); callers outside store use the typed methods.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// ErrNotFound is returned wrapped in an alex.Error with code ENOTFOUND.
+func notFound(what string) error {
+	return alex.Errorf(alex.ENOTFOUND, "%s not found.", what)
+}
+
+// translate turns database errors into domain errors once, here.
+func translate(err error, what string) error {
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return notFound(what)
+	case errors.As(err, &pgErr):
+		switch pgErr.Code {
+		case "23505":
+			return alex.Errorf(alex.ECONFLICT, "%s already exists.", what)
+		case "23503":
+			return alex.Errorf(alex.ENOTFOUND, "%s refers to something that does not exist.", what)
+		case "23514", "22003":
+			return alex.Errorf(alex.EINVALID, "%s has a value out of range.", what)
+		case "57014":
+			return alex.Errorf(alex.EUNAVAILABLE, "The database took too long to answer.")
+		}
+		if len(pgErr.Code) == 5 && (pgErr.Code[:2] == "08" || pgErr.Code[:2] == "57" || pgErr.Code[:2] == "53") {
+			return unavailable(err)
+		}
+	}
+	if isConnectionError(err) {
+		return unavailable(err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func isConnectionError(err error) bool {
+	var netErr net.Error
+	var connectErr *pgconn.ConnectError
+	return errors.As(err, &netErr) || errors.As(err, &connectErr) ||
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// unavailableError keeps the cause for logs while showing users a safe message.
+type unavailableError struct {
+	domain *alex.Error
+	cause  error
+}
+
+func (e unavailableError) Unwrap() []error { return []error{e.domain, e.cause} }
+func (e unavailableError) Error() string   { return "database unavailable: " + e.cause.Error() }
+
+func unavailable(err error) error {
+	return unavailableError{
+		domain: alex.Errorf(alex.EUNAVAILABLE, "The database is unavailable; try again shortly."),
+		cause:  err,
+	}
+}

@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/alex-advisor/alex"
+)
+
+// Trade is a buy or sell order; exactly one of Quantity and Amount is set.
+type Trade struct {
+	UserID    string
+	AccountID string
+	Side      string // buy or sell
+	Symbol    string
+	Quantity  *decimal.Decimal
+	Amount    *decimal.Decimal // in dollars; converted to units at the price
+}
+
+// unitsScale is the precision of quantities bought by amount (fund units).
+const unitsScale = 6
+
+// ExecuteTrade executes a trade at the instrument's current price, moving
+// units and cash in one database transaction. Conditional updates keep cash
+// and units from going negative under concurrent trades without locks held
+// across round trips.
+func (s *Store) ExecuteTrade(ctx context.Context, t Trade) (Transaction, error) {
+	if _, err := s.Account(ctx, t.UserID, t.AccountID); err != nil {
+		return Transaction{}, err
+	}
+	in, err := s.Instrument(ctx, t.Symbol)
+	if err != nil {
+		if alex.ErrorCode(err) == alex.ENOTFOUND {
+			return Transaction{}, alex.Invalid("body.symbol", fmt.Sprintf("unknown symbol %s", t.Symbol))
+		}
+		return Transaction{}, err
+	}
+	if !in.CurrentPrice.Valid || !in.CurrentPrice.Decimal.IsPositive() {
+		return Transaction{}, alex.Invalid("body.symbol", fmt.Sprintf("%s has no current price to trade at", t.Symbol))
+	}
+	price := in.CurrentPrice.Decimal
+	qty, err := tradeQuantity(t, price)
+	if err != nil {
+		return Transaction{}, err
+	}
+	tr := Transaction{
+		ID: uuid.NewString(), AccountID: t.AccountID, ClerkUserID: t.UserID, Side: t.Side,
+		Symbol: t.Symbol, Quantity: qty, Price: price, Amount: qty.Mul(price).Round(2),
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if t.Side == "buy" {
+			err = buy(tx, tr)
+		} else {
+			err = sell(tx, tr)
+		}
+		if err != nil {
+			return err
+		}
+		return tx.Create(&tr).Error
+	})
+	if err != nil {
+		if alex.ErrorCode(err) == alex.EINVALID {
+			return Transaction{}, err
+		}
+		return Transaction{}, translate(err, "Transaction")
+	}
+	return tr, nil
+}
+
+func tradeQuantity(t Trade, price decimal.Decimal) (decimal.Decimal, error) {
+	if t.Quantity != nil {
+		return *t.Quantity, nil
+	}
+	qty := t.Amount.DivRound(price, unitsScale+2).Truncate(unitsScale)
+	if !qty.IsPositive() {
+		return qty, alex.Invalid("body.amount", "amount is too small to buy any units at the current price")
+	}
+	return qty, nil
+}
+
+func buy(tx *gorm.DB, tr Transaction) error {
+	res := tx.Model(&Account{}).
+		Where("id = ? AND cash_balance >= ?", tr.AccountID, tr.Amount).
+		Updates(map[string]any{"cash_balance": gorm.Expr("cash_balance - ?", tr.Amount), "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return alex.Invalid("body.quantity", fmt.Sprintf("not enough cash: the trade costs $%s", tr.Amount.StringFixed(2)))
+	}
+	p := Position{ID: uuid.NewString(), AccountID: tr.AccountID, Symbol: tr.Symbol, Quantity: tr.Quantity, AsOfDate: today()}
+	return tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "account_id"}, {Name: "symbol"}},
+		DoUpdates: clause.Assignments(map[string]any{
+			"quantity":   gorm.Expr("positions.quantity + excluded.quantity"),
+			"as_of_date": p.AsOfDate, "updated_at": time.Now().UTC(),
+		}),
+	}).Omit("Instrument").Create(&p).Error
+}
+
+func sell(tx *gorm.DB, tr Transaction) error {
+	now := time.Now().UTC()
+	res := tx.Model(&Position{}).
+		Where("account_id = ? AND symbol = ? AND quantity > ?", tr.AccountID, tr.Symbol, tr.Quantity).
+		Updates(map[string]any{"quantity": gorm.Expr("quantity - ?", tr.Quantity), "as_of_date": today(), "updated_at": now})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		// Selling every unit closes the position.
+		res = tx.Where("account_id = ? AND symbol = ? AND quantity = ?", tr.AccountID, tr.Symbol, tr.Quantity).Delete(&Position{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return alex.Invalid("body.quantity", fmt.Sprintf("not enough units of %s to sell", tr.Symbol))
+		}
+	}
+	return tx.Model(&Account{}).Where("id = ?", tr.AccountID).
+		Updates(map[string]any{"cash_balance": gorm.Expr("cash_balance + ?", tr.Amount), "updated_at": now}).Error
+}
+
+// TransactionPage is one page of an account's transactions, newest first.
+type TransactionPage struct {
+	Transactions []Transaction
+	NextCursor   string
+}
+
+// Transactions lists an account's transactions, newest first, after cursor.
+func (s *Store) Transactions(ctx context.Context, userID, accountID, cursor string, limit int) (TransactionPage, error) {
+	if _, err := s.Account(ctx, userID, accountID); err != nil {
+		return TransactionPage{}, err
+	}
+	q := s.db.WithContext(ctx).Where("account_id = ?", accountID).Order("created_at DESC, id DESC").Limit(limit + 1)
+	if cursor != "" {
+		at, id, err := DecodeCursor(cursor)
+		if err != nil {
+			return TransactionPage{}, err
+		}
+		q = q.Where("(created_at, id) < (?, ?)", at, id)
+	}
+	page := TransactionPage{Transactions: []Transaction{}}
+	if err := q.Find(&page.Transactions).Error; err != nil {
+		return TransactionPage{}, translate(err, "Transactions")
+	}
+	if len(page.Transactions) > limit {
+		page.Transactions = page.Transactions[:limit]
+		last := page.Transactions[limit-1]
+		page.NextCursor = EncodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+// EncodeCursor makes an opaque keyset cursor of a row's (created_at, id).
+func EncodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
+}
+
+// DecodeCursor reads a cursor of EncodeCursor.
+func DecodeCursor(cursor string) (time.Time, string, error) {
+	invalid := alex.Invalid("query.cursor", "invalid cursor")
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return time.Time{}, "", invalid
+	}
+	at, id, ok := strings.Cut(string(b), "|")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if !ok || err != nil || !isUUID(id) {
+		return time.Time{}, "", invalid
+	}
+	return t, id, nil
+}
