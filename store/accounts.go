@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -48,7 +47,7 @@ func (s *Store) UpdateAccount(ctx context.Context, userID, id string, upd Accoun
 	if !isUUID(id) {
 		return Account{}, notFound("Account")
 	}
-	set := map[string]any{"updated_at": time.Now().UTC()}
+	set := map[string]any{"updated_at": now()}
 	if upd.AccountName != nil {
 		set["account_name"] = *upd.AccountName
 	}

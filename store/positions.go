@@ -61,7 +61,7 @@ func upsertPosition(tx *gorm.DB, accountID, symbol string, qty decimal.Decimal) 
 	p := Position{ID: uuid.NewString(), AccountID: accountID, Symbol: symbol, Quantity: qty, AsOfDate: today()}
 	err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "account_id"}, {Name: "symbol"}},
-		DoUpdates: clause.Assignments(map[string]any{"quantity": qty, "as_of_date": p.AsOfDate, "updated_at": time.Now().UTC()}),
+		DoUpdates: clause.Assignments(map[string]any{"quantity": qty, "as_of_date": p.AsOfDate, "updated_at": now()}),
 	}, clause.Returning{Columns: []clause.Column{{Name: "id"}}}).Omit("Instrument").Create(&p).Error
 	return p.ID, err
 }
@@ -87,7 +87,7 @@ func (s *Store) UpdatePositionQuantity(ctx context.Context, userID, id string, q
 	}
 	res := s.db.WithContext(ctx).Model(&Position{}).
 		Where("id = ? AND account_id IN (SELECT id FROM accounts WHERE clerk_user_id = ?)", id, userID).
-		Updates(map[string]any{"quantity": qty, "as_of_date": today(), "updated_at": time.Now().UTC()})
+		Updates(map[string]any{"quantity": qty, "as_of_date": today(), "updated_at": now()})
 	if res.Error != nil {
 		return Position{}, translate(res.Error, "Position")
 	}
@@ -115,6 +115,6 @@ func (s *Store) DeletePosition(ctx context.Context, userID, id string) error {
 }
 
 func today() time.Time {
-	y, m, d := time.Now().UTC().Date()
+	y, m, d := now().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -57,7 +57,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		SkipDefaultTransaction: true,
 		PrepareStmt:            true,
 		TranslateError:         false,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		NowFunc:                now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -104,6 +104,10 @@ func pgconnConfig(opts Options) (string, error) {
 	}
 	return dsn, nil
 }
+
+// now is the time the store writes: PostgreSQL keeps microseconds, so
+// responses carry what a later read returns.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // Close closes the connection pool.
 func (s *Store) Close() error { return s.sqlDB.Close() }

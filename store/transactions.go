@@ -90,7 +90,7 @@ func tradeQuantity(t Trade, price decimal.Decimal) (decimal.Decimal, error) {
 func buy(tx *gorm.DB, tr Transaction) error {
 	res := tx.Model(&Account{}).
 		Where("id = ? AND cash_balance >= ?", tr.AccountID, tr.Amount).
-		Updates(map[string]any{"cash_balance": gorm.Expr("cash_balance - ?", tr.Amount), "updated_at": time.Now().UTC()})
+		Updates(map[string]any{"cash_balance": gorm.Expr("cash_balance - ?", tr.Amount), "updated_at": now()})
 	if res.Error != nil {
 		return res.Error
 	}
@@ -102,16 +102,16 @@ func buy(tx *gorm.DB, tr Transaction) error {
 		Columns: []clause.Column{{Name: "account_id"}, {Name: "symbol"}},
 		DoUpdates: clause.Assignments(map[string]any{
 			"quantity":   gorm.Expr("positions.quantity + excluded.quantity"),
-			"as_of_date": p.AsOfDate, "updated_at": time.Now().UTC(),
+			"as_of_date": p.AsOfDate, "updated_at": now(),
 		}),
 	}).Omit("Instrument").Create(&p).Error
 }
 
 func sell(tx *gorm.DB, tr Transaction) error {
-	now := time.Now().UTC()
+	at := now()
 	res := tx.Model(&Position{}).
 		Where("account_id = ? AND symbol = ? AND quantity > ?", tr.AccountID, tr.Symbol, tr.Quantity).
-		Updates(map[string]any{"quantity": gorm.Expr("quantity - ?", tr.Quantity), "as_of_date": today(), "updated_at": now})
+		Updates(map[string]any{"quantity": gorm.Expr("quantity - ?", tr.Quantity), "as_of_date": today(), "updated_at": at})
 	if res.Error != nil {
 		return res.Error
 	}
@@ -126,7 +126,7 @@ func sell(tx *gorm.DB, tr Transaction) error {
 		}
 	}
 	return tx.Model(&Account{}).Where("id = ?", tr.AccountID).
-		Updates(map[string]any{"cash_balance": gorm.Expr("cash_balance + ?", tr.Amount), "updated_at": now}).Error
+		Updates(map[string]any{"cash_balance": gorm.Expr("cash_balance + ?", tr.Amount), "updated_at": at}).Error
 }
 
 // TransactionPage is one page of an account's transactions, newest first.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -58,7 +57,7 @@ type UserUpdate struct {
 
 // UpdateUser applies a partial update and returns the user.
 func (s *Store) UpdateUser(ctx context.Context, id string, upd UserUpdate) (User, error) {
-	set := map[string]any{"updated_at": time.Now().UTC()}
+	set := map[string]any{"updated_at": now()}
 	if upd.DisplayName != nil {
 		set["display_name"] = *upd.DisplayName
 	}

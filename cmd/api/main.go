@@ -1,0 +1,76 @@
+// Command api serves the Alex HTTP API.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alex-advisor/alex/cmd/internal/bootstrap"
+	"github.com/alex-advisor/alex/config"
+	alexhttp "github.com/alex-advisor/alex/http"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "api:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	log := bootstrap.Logger(cfg)
+	if len(args) > 0 && args[0] == "migrate" {
+		cfg.AutoMigrate = true
+		s, err := bootstrap.OpenStore(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		return s.Close()
+	}
+	log.Info("starting api", "config", cfg)
+	s, err := bootstrap.OpenStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	verifier, issuer, err := bootstrap.Auth(ctx, cfg, s)
+	if err != nil {
+		return err
+	}
+	srv := alexhttp.New(alexhttp.Config{
+		Store: s, Verifier: verifier, Issuer: issuer, Log: log,
+		CORSOrigins: cfg.CORSOrigins, Ready: s.Ping,
+	})
+	return serve(ctx, srv, fmt.Sprintf(":%d", cfg.Port), log)
+}
+
+// serve listens until ctx ends, then drains requests in flight.
+func serve(ctx context.Context, srv *alexhttp.Server, addr string, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Listen(addr) }()
+	log.Info("api listening", "addr", addr)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+// Package bootstrap builds what cmd/api and cmd/worker share from the
+// configuration: the logger, the store and the token verifier.
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alex-advisor/alex/auth"
+	"github.com/alex-advisor/alex/config"
+	"github.com/alex-advisor/alex/store"
+)
+
+// Logger returns a JSON logger at the configured level.
+func Logger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+}
+
+// OpenStore connects to PostgreSQL and, unless AUTO_MIGRATE=false, migrates.
+func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is not set")
+	}
+	s, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.AutoMigrate {
+		if err := s.Migrate(ctx, log); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// localIssuerDefault is the iss of local-mode tokens when JWT_ISSUER is unset.
+const localIssuerDefault = "alex-local"
+
+// Auth returns the verifier of the configured auth mode and, in local mode,
+// the issuer that signs tokens.
+func Auth(ctx context.Context, cfg config.Config, s *store.Store) (*auth.Verifier, *auth.Issuer, error) {
+	if cfg.AuthMode == config.AuthLocal {
+		return localAuth(ctx, cfg, s)
+	}
+	keys, err := clerkKeys(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	v := auth.NewVerifier(keys, auth.VerifierOptions{
+		Issuer:             cfg.JWTIssuer,
+		RequireClerkIssuer: cfg.JWTIssuer == "",
+		AuthorizedParties:  cfg.ClerkAuthorizedParties,
+	})
+	return v, nil, nil
+}
+
+func clerkKeys(cfg config.Config) (auth.KeySource, error) {
+	switch {
+	case cfg.ClerkJWTKey != "":
+		keys, err := auth.StaticKeyFromPEM(strings.ReplaceAll(cfg.ClerkJWTKey, `\n`, "\n"))
+		if err != nil {
+			return nil, fmt.Errorf("CLERK_JWT_KEY: %w", err)
+		}
+		return keys, nil
+	case cfg.ClerkJWKSURL != "":
+		return auth.NewJWKSCache(cfg.ClerkJWKSURL, nil, time.Minute), nil
+	default:
+		return auth.NewClerkAPIKeys(cfg.ClerkSecretKey, cfg.ClerkAPIURL, nil, time.Minute), nil
+	}
+}
+
+func localAuth(ctx context.Context, cfg config.Config, s *store.Store) (*auth.Verifier, *auth.Issuer, error) {
+	iss := cfg.JWTIssuer
+	if iss == "" {
+		iss = localIssuerDefault
+	}
+	var issuer *auth.Issuer
+	var err error
+	if cfg.LocalJWTKey != "" {
+		issuer, err = auth.NewIssuer(ctx, []byte(strings.ReplaceAll(cfg.LocalJWTKey, `\n`, "\n")), iss, cfg.LocalTokenTTL)
+	} else {
+		issuer, err = auth.LoadOrCreateIssuer(ctx, s, iss, cfg.LocalTokenTTL)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("local auth: %w", err)
+	}
+	return auth.NewVerifier(issuer.KeySource(), auth.VerifierOptions{Issuer: iss}), issuer, nil
+}

@@ -1,0 +1,140 @@
+// Package config reads the configuration of cmd/api and cmd/worker from the
+// environment into one struct.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is every setting of the service. Fields tagged secret are masked
+// when the config is logged.
+type Config struct {
+	Env         string `env:"ALEX_ENV" envDefault:"development"`
+	Port        int    `env:"PORT" envDefault:"8000"`
+	DatabaseURL string `env:"DATABASE_URL" secret:"url"`
+	RedisURL    string `env:"REDIS_URL" secret:"url"`
+	AutoMigrate bool   `env:"AUTO_MIGRATE" envDefault:"true"`
+	LogLevel    string `env:"LOG_LEVEL" envDefault:"info"`
+
+	AuthMode               string        `env:"AUTH_MODE"`
+	ClerkSecretKey         string        `env:"CLERK_SECRET_KEY" secret:"true"`
+	ClerkJWTKey            string        `env:"CLERK_JWT_KEY"`
+	ClerkJWKSURL           string        `env:"CLERK_JWKS_URL"`
+	ClerkAPIURL            string        `env:"CLERK_API_URL" envDefault:"https://api.clerk.com/v1"`
+	ClerkAuthorizedParties []string      `env:"CLERK_AUTHORIZED_PARTIES" envSeparator:","`
+	JWTIssuer              string        `env:"JWT_ISSUER"`
+	LocalJWTKey            string        `env:"LOCAL_JWT_KEY" secret:"true"`
+	LocalTokenTTL          time.Duration `env:"LOCAL_TOKEN_TTL" envDefault:"24h"`
+
+	CORSOrigins []string `env:"CORS_ORIGINS" envSeparator:"," envDefault:"http://localhost:3000"`
+
+	WorkerConcurrency    int      `env:"WORKER_CONCURRENCY" envDefault:"10"`
+	MaxActiveJobsPerUser int      `env:"MAX_ACTIVE_JOBS_PER_USER" envDefault:"3"`
+	AdminUserIDs         []string `env:"ADMIN_USER_IDS" envSeparator:","`
+	MonitoringUser       string   `env:"MONITORING_USER"`
+	MonitoringPassword   string   `env:"MONITORING_PASSWORD" secret:"true"`
+
+	PolygonAPIKey string `env:"POLYGON_API_KEY" secret:"true"`
+	FundDataURL   string `env:"FUND_DATA_URL"`
+	LLMBaseURL    string `env:"LLM_BASE_URL"`
+	LLMAPIKey     string `env:"LLM_API_KEY" secret:"true"`
+	LLMModel      string `env:"LLM_MODEL" envDefault:"gpt-4o-mini"`
+}
+
+// Auth modes.
+const (
+	AuthClerk = "clerk"
+	AuthLocal = "local"
+)
+
+// Load reads the environment and checks the settings against each other.
+func Load() (Config, error) {
+	cfg, err := env.ParseAs[Config]()
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if cfg.AuthMode == "" {
+		cfg.AuthMode = AuthLocal
+		if cfg.ClerkSecretKey != "" || cfg.ClerkJWTKey != "" || cfg.ClerkJWKSURL != "" {
+			cfg.AuthMode = AuthClerk
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// Production tells whether ALEX_ENV=production.
+func (c Config) Production() bool { return c.Env == "production" }
+
+// Validate rejects settings that cannot work together.
+func (c Config) Validate() error {
+	var errs []error
+	switch c.AuthMode {
+	case AuthLocal:
+		if c.Production() && c.LocalJWTKey == "" {
+			errs = append(errs, errors.New("ALEX_ENV=production requires LOCAL_JWT_KEY in local auth mode"))
+		}
+	case AuthClerk:
+		if c.ClerkSecretKey == "" && c.ClerkJWTKey == "" && c.ClerkJWKSURL == "" {
+			errs = append(errs, errors.New("AUTH_MODE=clerk needs CLERK_JWT_KEY, CLERK_JWKS_URL or CLERK_SECRET_KEY"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("AUTH_MODE must be clerk or local, not %q", c.AuthMode))
+	}
+	if c.Production() && (c.DatabaseURL == "" || c.RedisURL == "") {
+		errs = append(errs, errors.New("ALEX_ENV=production requires DATABASE_URL and REDIS_URL: embedded defaults are for laptops"))
+	}
+	if c.MaxActiveJobsPerUser < 1 {
+		errs = append(errs, errors.New("MAX_ACTIVE_JOBS_PER_USER must be at least 1"))
+	}
+	if c.WorkerConcurrency < 1 {
+		errs = append(errs, errors.New("WORKER_CONCURRENCY must be at least 1"))
+	}
+	return errors.Join(errs...)
+}
+
+// LogValue logs the config with secrets masked: passwords inside URLs are
+// replaced, secret values show only whether they are set.
+func (c Config) LogValue() slog.Value {
+	v := reflect.ValueOf(c)
+	t := v.Type()
+	attrs := make([]slog.Attr, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := f.Tag.Get("env")
+		val := v.Field(i).Interface()
+		switch f.Tag.Get("secret") {
+		case "true":
+			val = mask(fmt.Sprint(val))
+		case "url":
+			val = maskURL(fmt.Sprint(val))
+		}
+		attrs = append(attrs, slog.Any(name, val))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "****"
+}
+
+func maskURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return mask(s)
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "****")
+	}
+	return strings.Replace(u.String(), "%2A%2A%2A%2A", "****", 1)
+}

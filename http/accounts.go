@@ -1,0 +1,157 @@
+package http
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/alex-advisor/alex/store"
+)
+
+// Account is the account of the contract.
+type Account struct {
+	ID             string    `json:"id" format:"uuid"`
+	ClerkUserID    string    `json:"clerk_user_id"`
+	AccountName    string    `json:"account_name"`
+	AccountPurpose string    `json:"account_purpose"`
+	CashBalance    float64   `json:"cash_balance"`
+	CashInterest   float64   `json:"cash_interest"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+func accountOf(a store.Account) Account {
+	return Account{
+		ID:             a.ID,
+		ClerkUserID:    a.ClerkUserID,
+		AccountName:    a.AccountName,
+		AccountPurpose: a.AccountPurpose,
+		CashBalance:    a.CashBalance.InexactFloat64(),
+		CashInterest:   a.CashInterest.InexactFloat64(),
+		CreatedAt:      a.CreatedAt,
+		UpdatedAt:      a.UpdatedAt,
+	}
+}
+
+func accountsOf(as []store.Account) []Account {
+	out := make([]Account, len(as))
+	for i, a := range as {
+		out[i] = accountOf(a)
+	}
+	return out
+}
+
+type accountPath struct {
+	ID string `path:"id" format:"uuid" doc:"Account id"`
+}
+
+type accountsOutput struct {
+	Body []Account
+}
+
+type accountOutput struct {
+	Body Account
+}
+
+type createAccountInput struct {
+	Body struct {
+		AccountName    string   `json:"account_name" minLength:"1" maxLength:"255"`
+		AccountPurpose string   `json:"account_purpose,omitempty" maxLength:"1000"`
+		CashBalance    float64  `json:"cash_balance,omitempty" minimum:"0" maximum:"1000000000000" default:"0"`
+		CashInterest   float64  `json:"cash_interest,omitempty" minimum:"0" maximum:"1" default:"0"`
+	}
+}
+
+type updateAccountInput struct {
+	accountPath
+	Body struct {
+		_              struct{} `additionalProperties:"true"`
+		AccountName    *string  `json:"account_name,omitempty" minLength:"1" maxLength:"255"`
+		AccountPurpose *string  `json:"account_purpose,omitempty" maxLength:"1000"`
+		CashBalance    *float64 `json:"cash_balance,omitempty" minimum:"0" maximum:"1000000000000"`
+		CashInterest   *float64 `json:"cash_interest,omitempty" minimum:"0" maximum:"1"`
+	}
+}
+
+type resetOutput struct {
+	Body struct {
+		Message         string `json:"message"`
+		AccountsDeleted int64  `json:"accounts_deleted"`
+	}
+}
+
+func (s *Server) registerAccountRoutes() {
+	register(s, opGet("list-accounts", "/api/v1/accounts", "List the user's accounts, newest first", "accounts"), s.listAccounts)
+	register(s, opPost("create-account", "/api/v1/accounts", "Create an account", "accounts", http.StatusCreated), s.createAccount)
+	register(s, opPut("update-account", "/api/v1/accounts/{id}", "Update an account", "accounts"), s.updateAccount)
+	register(s, opDelete("delete-account", "/api/v1/accounts/{id}", "Delete an account and its positions", "accounts"), s.deleteAccount)
+	register(s, opDelete("reset-accounts", "/api/v1/reset-accounts", "Delete every account of the user", "accounts"), s.resetAccounts)
+	register(s, opPost("populate-test-data", "/api/v1/populate-test-data", "Create the three Alex sample accounts with positions", "accounts", http.StatusCreated), s.populateTestData)
+}
+
+func (s *Server) listAccounts(ctx context.Context, _ *struct{}) (*accountsOutput, error) {
+	as, err := s.cfg.Store.Accounts(ctx, userID(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &accountsOutput{Body: accountsOf(as)}, nil
+}
+
+func (s *Server) createAccount(ctx context.Context, in *createAccountInput) (*accountOutput, error) {
+	if _, _, err := s.ensureUser(ctx); err != nil {
+		return nil, err
+	}
+	a, err := s.cfg.Store.CreateAccount(ctx, store.Account{
+		ClerkUserID:    userID(ctx),
+		AccountName:    in.Body.AccountName,
+		AccountPurpose: in.Body.AccountPurpose,
+		CashBalance:    money(in.Body.CashBalance),
+		CashInterest:   decimal.NewFromFloat(in.Body.CashInterest).Round(6),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &accountOutput{Body: accountOf(a)}, nil
+}
+
+func (s *Server) updateAccount(ctx context.Context, in *updateAccountInput) (*accountOutput, error) {
+	b := in.Body
+	upd := store.AccountUpdate{AccountName: b.AccountName, AccountPurpose: b.AccountPurpose}
+	if b.CashBalance != nil {
+		d := money(*b.CashBalance)
+		upd.CashBalance = &d
+	}
+	if b.CashInterest != nil {
+		d := decimal.NewFromFloat(*b.CashInterest).Round(6)
+		upd.CashInterest = &d
+	}
+	a, err := s.cfg.Store.UpdateAccount(ctx, userID(ctx), in.ID, upd)
+	if err != nil {
+		return nil, err
+	}
+	return &accountOutput{Body: accountOf(a)}, nil
+}
+
+func (s *Server) deleteAccount(ctx context.Context, in *accountPath) (*messageOutput, error) {
+	if err := s.cfg.Store.DeleteAccount(ctx, userID(ctx), in.ID); err != nil {
+		return nil, err
+	}
+	return &messageOutput{Body: message{"Account deleted successfully"}}, nil
+}
+
+func (s *Server) resetAccounts(ctx context.Context, _ *struct{}) (*resetOutput, error) {
+	n, err := s.cfg.Store.DeleteAccounts(ctx, userID(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := &resetOutput{}
+	out.Body.Message = fmt.Sprintf("Deleted %d account(s)", n)
+	out.Body.AccountsDeleted = n
+	return out, nil
+}
+
+// money turns a JSON number of dollars into an exact amount in cents.
+func money(f float64) decimal.Decimal { return decimal.NewFromFloat(f).Round(2) }

@@ -1,0 +1,93 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/alex-advisor/alex/auth"
+)
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	claimsKey
+)
+
+// requestContext puts the request id into the context handlers receive.
+func (s *Server) requestContext(c *fiber.Ctx) error {
+	id, _ := c.Locals("request_id").(string)
+	c.SetUserContext(context.WithValue(c.UserContext(), requestIDKey, id))
+	return c.Next()
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// claims returns the verified token claims of the request.
+func claims(ctx context.Context) auth.Claims {
+	c, _ := ctx.Value(claimsKey).(auth.Claims)
+	return c
+}
+
+func userID(ctx context.Context) string { return claims(ctx).UserID }
+
+// logRequests writes one JSON log line per request.
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	path := c.Path()
+	err := c.Next()
+	if err != nil {
+		// Let the error handler set the status before it is logged.
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	s.log.Info("request",
+		"method", c.Method(), "path", path, "status", c.Response().StatusCode(),
+		"duration_ms", float64(time.Since(start).Microseconds())/1000,
+		"request_id", requestID(c.UserContext()), "user_id", userID(c.UserContext()))
+	return nil
+}
+
+// authenticate verifies the bearer token of every /api route but the auth
+// routes. Clerk and local tokens go through the same Verifier.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	if strings.HasPrefix(c.Path(), "/api/v1/auth/") || c.Method() == fiber.MethodOptions {
+		return c.Next()
+	}
+	token, ok := bearerToken(c.Get(fiber.HeaderAuthorization))
+	if !ok {
+		return writeProblem(c, fiber.StatusUnauthorized, "A bearer token is required in the Authorization header")
+	}
+	cl, err := s.cfg.Verifier.Verify(c.UserContext(), token)
+	if err != nil {
+		if !errors.Is(err, auth.ErrInvalidToken) {
+			s.log.Warn("token verification failed", "err", err, "request_id", requestID(c.UserContext()))
+			return writeProblem(c, fiber.StatusServiceUnavailable, "Tokens cannot be verified right now")
+		}
+		return writeProblem(c, fiber.StatusUnauthorized, "The bearer token is not valid: "+reason(err))
+	}
+	c.SetUserContext(context.WithValue(c.UserContext(), claimsKey, cl))
+	return c.Next()
+}
+
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// reason is the safe part of a verification error.
+func reason(err error) string {
+	return strings.TrimPrefix(err.Error(), "invalid token: ")
+}

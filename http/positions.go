@@ -1,0 +1,153 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/alex-advisor/alex"
+	"github.com/alex-advisor/alex/store"
+)
+
+// Instrument is the instrument of the contract.
+type Instrument struct {
+	Symbol               string             `json:"symbol"`
+	Name                 string             `json:"name"`
+	InstrumentType       string             `json:"instrument_type" enum:"etf,stock,mutual_fund,bond_fund,bond,commodity,reit"`
+	CurrentPrice         *float64           `json:"current_price"`
+	AllocationRegions    map[string]float64 `json:"allocation_regions"`
+	AllocationSectors    map[string]float64 `json:"allocation_sectors"`
+	AllocationAssetClass map[string]float64 `json:"allocation_asset_class"`
+}
+
+func instrumentOf(in store.Instrument) Instrument {
+	return Instrument{
+		Symbol:               in.Symbol,
+		Name:                 in.Name,
+		InstrumentType:       in.InstrumentType,
+		CurrentPrice:         price(in.CurrentPrice),
+		AllocationRegions:    in.AllocationRegions,
+		AllocationSectors:    in.AllocationSectors,
+		AllocationAssetClass: in.AllocationAssetClass,
+	}
+}
+
+func price(d decimal.NullDecimal) *float64 {
+	if !d.Valid {
+		return nil
+	}
+	f := d.Decimal.InexactFloat64()
+	return &f
+}
+
+// Position is the position of the contract.
+type Position struct {
+	ID             string     `json:"id" format:"uuid"`
+	AccountID      string     `json:"account_id" format:"uuid"`
+	Symbol         string     `json:"symbol"`
+	Quantity       float64    `json:"quantity"`
+	AsOfDate       string     `json:"as_of_date" format:"date"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	InstrumentName string     `json:"instrument_name"`
+	InstrumentType string     `json:"instrument_type"`
+	CurrentPrice   *float64   `json:"current_price"`
+	Instrument     Instrument `json:"instrument"`
+}
+
+func positionOf(p store.Position) Position {
+	return Position{
+		ID:             p.ID,
+		AccountID:      p.AccountID,
+		Symbol:         p.Symbol,
+		Quantity:       p.Quantity.InexactFloat64(),
+		AsOfDate:       p.AsOfDate.Format(time.DateOnly),
+		CreatedAt:      p.CreatedAt,
+		UpdatedAt:      p.UpdatedAt,
+		InstrumentName: p.Instrument.Name,
+		InstrumentType: p.Instrument.InstrumentType,
+		CurrentPrice:   price(p.Instrument.CurrentPrice),
+		Instrument:     instrumentOf(p.Instrument),
+	}
+}
+
+func positionsOf(ps []store.Position) []Position {
+	out := make([]Position, len(ps))
+	for i, p := range ps {
+		out[i] = positionOf(p)
+	}
+	return out
+}
+
+type positionsOutput struct {
+	Body struct {
+		Positions []Position `json:"positions"`
+	}
+}
+
+type positionOutput struct {
+	Body Position
+}
+
+type positionPath struct {
+	ID string `path:"id" format:"uuid" doc:"Position id"`
+}
+
+type upsertPositionInput struct {
+	Body struct {
+		AccountID string  `json:"account_id" format:"uuid"`
+		Symbol    string  `json:"symbol" minLength:"1" maxLength:"32" pattern:"^\\s*[A-Za-z0-9.\\-]+\\s*$" patternDescription:"a ticker symbol"`
+		Quantity  float64 `json:"quantity" exclusiveMinimum:"0" maximum:"1000000000000"`
+	}
+}
+
+type updatePositionInput struct {
+	positionPath
+	Body struct {
+		_        struct{} `additionalProperties:"true"`
+		Quantity float64  `json:"quantity" exclusiveMinimum:"0" maximum:"1000000000000"`
+	}
+}
+
+func (s *Server) registerPositionRoutes() {
+	register(s, opGet("list-positions", "/api/v1/accounts/{id}/positions", "List an account's positions by symbol", "positions"), s.listPositions)
+	register(s, opPost("upsert-position", "/api/v1/positions", "Set the quantity of a symbol in an account", "positions", http.StatusCreated), s.upsertPosition)
+	register(s, opPut("update-position", "/api/v1/positions/{id}", "Change a position's quantity", "positions"), s.updatePosition)
+	register(s, opDelete("delete-position", "/api/v1/positions/{id}", "Delete a position", "positions"), s.deletePosition)
+}
+
+func (s *Server) listPositions(ctx context.Context, in *accountPath) (*positionsOutput, error) {
+	ps, err := s.cfg.Store.Positions(ctx, userID(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &positionsOutput{}
+	out.Body.Positions = positionsOf(ps)
+	return out, nil
+}
+
+func (s *Server) upsertPosition(ctx context.Context, in *upsertPositionInput) (*positionOutput, error) {
+	p, err := s.cfg.Store.UpsertPosition(ctx, userID(ctx), in.Body.AccountID,
+		alex.NormalizeSymbol(in.Body.Symbol), decimal.NewFromFloat(in.Body.Quantity))
+	if err != nil {
+		return nil, err
+	}
+	return &positionOutput{Body: positionOf(p)}, nil
+}
+
+func (s *Server) updatePosition(ctx context.Context, in *updatePositionInput) (*positionOutput, error) {
+	p, err := s.cfg.Store.UpdatePositionQuantity(ctx, userID(ctx), in.ID, decimal.NewFromFloat(in.Body.Quantity))
+	if err != nil {
+		return nil, err
+	}
+	return &positionOutput{Body: positionOf(p)}, nil
+}
+
+func (s *Server) deletePosition(ctx context.Context, in *positionPath) (*messageOutput, error) {
+	if err := s.cfg.Store.DeletePosition(ctx, userID(ctx), in.ID); err != nil {
+		return nil, err
+	}
+	return &messageOutput{Body: message{"Position deleted"}}, nil
+}

@@ -1,0 +1,47 @@
+package http
+
+import (
+	"context"
+
+	"github.com/alex-advisor/alex"
+)
+
+func (s *Server) registerRoutes() {
+	s.registerHealthRoutes()
+	s.registerAuthRoutes()
+	s.registerUserRoutes()
+	s.registerAccountRoutes()
+	s.registerPositionRoutes()
+	s.registerInstrumentRoutes()
+	s.registerTransactionRoutes()
+}
+
+type statusOutput struct {
+	Body struct {
+		Status string `json:"status" example:"ok"`
+	}
+}
+
+func (s *Server) registerHealthRoutes() {
+	register(s, opGet("health", "/health", "Liveness: the process serves requests", "health"), s.health)
+	register(s, opGet("ready", "/ready", "Readiness: PostgreSQL and Redis answer", "health"), s.ready)
+}
+
+func (s *Server) health(context.Context, *struct{}) (*statusOutput, error) {
+	out := &statusOutput{}
+	out.Body.Status = "ok"
+	return out, nil
+}
+
+func (s *Server) ready(ctx context.Context, _ *struct{}) (*statusOutput, error) {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(ctx); err != nil {
+			s.log.WarnContext(ctx, "not ready", "err", err)
+			return nil, alex.Errorf(alex.EUNAVAILABLE, "Not ready: a dependency does not answer.")
+		}
+	}
+	out := &statusOutput{}
+	out.Body.Status = "ready"
+	return out, nil
+}
+

@@ -1,0 +1,145 @@
+// Package http serves the Alex API on Fiber, with huma for typed routes, the
+// OpenAPI document and problem errors. It is the only place where domain
+// errors become HTTP statuses.
+package http
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"github.com/alex-advisor/alex/auth"
+	"github.com/alex-advisor/alex/store"
+)
+
+// maxBodyBytes is the largest request body the API reads.
+const maxBodyBytes = 1 << 20
+
+// TokenVerifier checks a bearer token and returns its claims.
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (auth.Claims, error)
+}
+
+// Config is what the server needs from the outside.
+type Config struct {
+	Store    *store.Store
+	Verifier TokenVerifier
+	// Issuer signs tokens in local auth mode; nil in Clerk mode, where the
+	// register and login routes answer 404.
+	Issuer      *auth.Issuer
+	Log         *slog.Logger
+	CORSOrigins []string
+	// Ready reports whether every dependency answers (PostgreSQL, Redis).
+	Ready func(ctx context.Context) error
+}
+
+// Server is the HTTP API.
+type Server struct {
+	app *fiber.App
+	api huma.API
+	cfg Config
+	log *slog.Logger
+}
+
+// New builds the Fiber app with every route registered.
+func New(cfg Config) *Server {
+	useProblemErrors()
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	app := fiber.New(fiber.Config{
+		AppName:      "alex",
+		ErrorHandler: fiberErrorHandler(log),
+		// Above huma's 1 MiB so that huma answers 413 as a problem; Fiber
+		// rejects anything larger before reading it.
+		BodyLimit:             2 * maxBodyBytes,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           90 * time.Second,
+		DisableStartupMessage: true,
+	})
+	s := &Server{app: app, cfg: cfg, log: log}
+	app.Use(recover.New())
+	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
+	app.Use(s.requestContext)
+	app.Use(s.logRequests)
+	app.Use(cors.New(cors.Config{
+		AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
+		AllowHeaders:  "Authorization, Content-Type, Idempotency-Key, If-None-Match, X-Request-ID",
+		ExposeHeaders: "Location, ETag, Retry-After, X-Request-ID",
+	}))
+	app.Use(apiAlias)
+	app.Use("/api", s.authenticate)
+
+	s.api = humafiber.New(app, apiConfig())
+	s.registerRoutes()
+	return s
+}
+
+// App is the Fiber app, for Listen and for tests.
+func (s *Server) App() *fiber.App { return s.app }
+
+// API is the huma API, for the OpenAPI document.
+func (s *Server) API() huma.API { return s.api }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting connections and waits for requests in flight.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+func apiConfig() huma.Config {
+	c := huma.DefaultConfig("Alex API", "1.0.0")
+	c.Info.Description = "Personal financial advisor: accounts, positions, instruments, " +
+		"transactions, fund data and portfolio analysis jobs. Every /api/v1 route is " +
+		"also served under /api with the same handler."
+	c.OpenAPIPath = "/openapi"
+	c.DocsPath = "/docs"
+	c.SchemasPath = "/schemas"
+	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+			Description: "A Clerk session token, or a token of POST /api/v1/auth/login in local mode."},
+	}
+	// Responses carry no $schema link: the frontend does not need one.
+	c.CreateHooks = nil
+	return c
+}
+
+var bearer = []map[string][]string{{"bearer": {}}}
+
+// register adds an operation whose domain errors become problems, so every
+// handler returns plain errors and the translation lives in one place.
+func register[I, O any](s *Server, op huma.Operation, h func(context.Context, *I) (*O, error)) {
+	if strings.HasPrefix(op.Path, "/api/") && !strings.HasPrefix(op.Path, "/api/v1/auth/") {
+		op.Security = bearer
+		op.Errors = append(op.Errors, http.StatusUnauthorized)
+	}
+	op.MaxBodyBytes = maxBodyBytes
+	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, problemFor(ctx, s.log, err)
+		}
+		return out, nil
+	})
+}
+
+// apiAlias serves every /api route under /api/v1 too: the Alex frontend calls
+// /api/user, /api/jobs/{id}, ...
+func apiAlias(c *fiber.Ctx) error {
+	p := c.Path()
+	if strings.HasPrefix(p, "/api/") && !strings.HasPrefix(p, "/api/v1/") {
+		c.Path("/api/v1" + strings.TrimPrefix(p, "/api"))
+	}
+	return c.Next()
+}

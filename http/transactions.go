@@ -1,0 +1,100 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/alex-advisor/alex"
+	"github.com/alex-advisor/alex/store"
+)
+
+// Transaction is one executed trade.
+type Transaction struct {
+	ID        string    `json:"id" format:"uuid"`
+	AccountID string    `json:"account_id" format:"uuid"`
+	Side      string    `json:"side" enum:"buy,sell"`
+	Symbol    string    `json:"symbol"`
+	Quantity  float64   `json:"quantity"`
+	Price     float64   `json:"price"`
+	Amount    float64   `json:"amount" doc:"Dollars paid (buy) or received (sell)"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func transactionOf(t store.Transaction) Transaction {
+	return Transaction{
+		ID: t.ID, AccountID: t.AccountID, Side: t.Side, Symbol: t.Symbol,
+		Quantity: t.Quantity.InexactFloat64(), Price: t.Price.InexactFloat64(),
+		Amount: t.Amount.InexactFloat64(), CreatedAt: t.CreatedAt,
+	}
+}
+
+type tradeInput struct {
+	accountPath
+	Body struct {
+		Side     string   `json:"side" enum:"buy,sell"`
+		Symbol   string   `json:"symbol" minLength:"1" maxLength:"32" pattern:"^\\s*[A-Za-z0-9.\\-]+\\s*$" patternDescription:"a ticker symbol"`
+		Quantity *float64 `json:"quantity,omitempty" exclusiveMinimum:"0" maximum:"1000000000000" doc:"Units to trade; give this or amount"`
+		Amount   *float64 `json:"amount,omitempty" exclusiveMinimum:"0" maximum:"1000000000000" doc:"Dollars to trade; give this or quantity"`
+	}
+}
+
+type transactionOutput struct {
+	Body Transaction
+}
+
+type listTransactionsInput struct {
+	accountPath
+	Cursor string `query:"cursor" maxLength:"200"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50"`
+}
+
+type transactionsOutput struct {
+	Body struct {
+		Transactions []Transaction `json:"transactions"`
+		NextCursor   *string       `json:"next_cursor"`
+	}
+}
+
+func (s *Server) registerTransactionRoutes() {
+	register(s, opPost("create-transaction", "/api/v1/accounts/{id}/transactions", "Buy or sell at the current price", "transactions", http.StatusCreated), s.createTransaction)
+	register(s, opGet("list-transactions", "/api/v1/accounts/{id}/transactions", "List an account's transactions, newest first", "transactions"), s.listTransactions)
+}
+
+func (s *Server) createTransaction(ctx context.Context, in *tradeInput) (*transactionOutput, error) {
+	b := in.Body
+	if (b.Quantity == nil) == (b.Amount == nil) {
+		return nil, alex.Invalid("body", "give exactly one of quantity and amount")
+	}
+	t := store.Trade{UserID: userID(ctx), AccountID: in.ID, Side: b.Side, Symbol: alex.NormalizeSymbol(b.Symbol)}
+	if b.Quantity != nil {
+		q := decimal.NewFromFloat(*b.Quantity)
+		t.Quantity = &q
+	} else {
+		a := money(*b.Amount)
+		t.Amount = &a
+	}
+	tr, err := s.cfg.Store.ExecuteTrade(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return &transactionOutput{Body: transactionOf(tr)}, nil
+}
+
+func (s *Server) listTransactions(ctx context.Context, in *listTransactionsInput) (*transactionsOutput, error) {
+	page, err := s.cfg.Store.Transactions(ctx, userID(ctx), in.ID, in.Cursor, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &transactionsOutput{}
+	out.Body.Transactions = make([]Transaction, len(page.Transactions))
+	for i, t := range page.Transactions {
+		out.Body.Transactions[i] = transactionOf(t)
+	}
+	if page.NextCursor != "" {
+		out.Body.NextCursor = &page.NextCursor
+	}
+	return out, nil
+}

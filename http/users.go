@@ -1,0 +1,148 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/shopspring/decimal"
+
+	"github.com/alex-advisor/alex"
+	"github.com/alex-advisor/alex/store"
+)
+
+// User is the user of the contract.
+type User struct {
+	ClerkUserID            string             `json:"clerk_user_id"`
+	DisplayName            string             `json:"display_name"`
+	YearsUntilRetirement   int                `json:"years_until_retirement"`
+	TargetRetirementIncome float64            `json:"target_retirement_income"`
+	AssetClassTargets      map[string]float64 `json:"asset_class_targets"`
+	RegionTargets          map[string]float64 `json:"region_targets"`
+	CreatedAt              time.Time          `json:"created_at"`
+	UpdatedAt              time.Time          `json:"updated_at"`
+}
+
+func userOf(u store.User) User {
+	return User{
+		ClerkUserID:            u.ClerkUserID,
+		DisplayName:            u.DisplayName,
+		YearsUntilRetirement:   u.YearsUntilRetirement,
+		TargetRetirementIncome: u.TargetRetirementIncome.InexactFloat64(),
+		AssetClassTargets:      u.AssetClassTargets,
+		RegionTargets:          u.RegionTargets,
+		CreatedAt:              u.CreatedAt,
+		UpdatedAt:              u.UpdatedAt,
+	}
+}
+
+type getUserOutput struct {
+	Body struct {
+		User    User `json:"user"`
+		Created bool `json:"created" doc:"Whether this call created the user."`
+	}
+}
+
+type updateUserInput struct {
+	Body struct {
+		_                      struct{}           `additionalProperties:"true"`
+		DisplayName            *string            `json:"display_name,omitempty" minLength:"1" maxLength:"255"`
+		YearsUntilRetirement   *int               `json:"years_until_retirement,omitempty" minimum:"0" maximum:"100"`
+		TargetRetirementIncome *float64           `json:"target_retirement_income,omitempty" minimum:"0" maximum:"1000000000"`
+		AssetClassTargets      map[string]float64 `json:"asset_class_targets,omitempty" doc:"Percent per asset class; keys from the asset class enumeration, values adding up to 100."`
+		RegionTargets          map[string]float64 `json:"region_targets,omitempty" doc:"Percent per region; keys from the region enumeration, values adding up to 100."`
+	}
+}
+
+type userOutput struct {
+	Body User
+}
+
+func (s *Server) registerUserRoutes() {
+	register(s, opGet("get-user", "/api/v1/user", "Get the current user, creating it on first call", "users"), s.getUser)
+	register(s, opPut("update-user", "/api/v1/user", "Update the current user's retirement settings and targets", "users"), s.updateUser)
+}
+
+// displayName is the name a new user starts with: from the token's name,
+// else its email, else "New User".
+func displayName(ctx context.Context) string {
+	c := claims(ctx)
+	switch {
+	case c.Name != "":
+		return c.Name
+	case c.Email != "":
+		return c.Email
+	}
+	return "New User"
+}
+
+func (s *Server) ensureUser(ctx context.Context) (store.User, bool, error) {
+	return s.cfg.Store.GetOrCreateUser(ctx, userID(ctx), displayName(ctx))
+}
+
+func (s *Server) getUser(ctx context.Context, _ *struct{}) (*getUserOutput, error) {
+	u, created, err := s.ensureUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &getUserOutput{}
+	out.Body.User, out.Body.Created = userOf(u), created
+	return out, nil
+}
+
+func (s *Server) updateUser(ctx context.Context, in *updateUserInput) (*userOutput, error) {
+	b := in.Body
+	var fields []alex.FieldError
+	if b.AssetClassTargets != nil {
+		fields = append(fields, alex.ValidateTargets("body.asset_class_targets", b.AssetClassTargets, alex.AssetClasses)...)
+	}
+	if b.RegionTargets != nil {
+		fields = append(fields, alex.ValidateTargets("body.region_targets", b.RegionTargets, alex.Regions)...)
+	}
+	if len(fields) > 0 {
+		return nil, &alex.Error{Code: alex.EINVALID, Message: "The request has invalid fields.", Fields: fields}
+	}
+	if _, _, err := s.ensureUser(ctx); err != nil {
+		return nil, err
+	}
+	upd := store.UserUpdate{
+		DisplayName:          b.DisplayName,
+		YearsUntilRetirement: b.YearsUntilRetirement,
+		AssetClassTargets:    b.AssetClassTargets,
+		RegionTargets:        b.RegionTargets,
+	}
+	if b.TargetRetirementIncome != nil {
+		d := decimal.NewFromFloat(*b.TargetRetirementIncome).Round(2)
+		upd.TargetRetirementIncome = &d
+	}
+	u, err := s.cfg.Store.UpdateUser(ctx, userID(ctx), upd)
+	if err != nil {
+		return nil, err
+	}
+	return &userOutput{Body: userOf(u)}, nil
+}
+
+type message struct {
+	Message string `json:"message"`
+}
+
+type messageOutput struct {
+	Body message
+}
+
+func opGet(id, path, summary, tag string) huma.Operation {
+	return huma.Operation{OperationID: id, Method: http.MethodGet, Path: path, Summary: summary, Tags: []string{tag}}
+}
+
+func opPut(id, path, summary, tag string) huma.Operation {
+	return huma.Operation{OperationID: id, Method: http.MethodPut, Path: path, Summary: summary, Tags: []string{tag}}
+}
+
+func opPost(id, path, summary, tag string, status int) huma.Operation {
+	return huma.Operation{OperationID: id, Method: http.MethodPost, Path: path, Summary: summary, Tags: []string{tag}, DefaultStatus: status}
+}
+
+func opDelete(id, path, summary, tag string) huma.Operation {
+	return huma.Operation{OperationID: id, Method: http.MethodDelete, Path: path, Summary: summary, Tags: []string{tag}}
+}
