@@ -36,11 +36,13 @@ type Config struct {
 
 	CORSOrigins []string `env:"CORS_ORIGINS" envSeparator:"," envDefault:"http://localhost:3000"`
 
-	WorkerConcurrency    int      `env:"WORKER_CONCURRENCY" envDefault:"10"`
-	MaxActiveJobsPerUser int      `env:"MAX_ACTIVE_JOBS_PER_USER" envDefault:"3"`
-	AdminUserIDs         []string `env:"ADMIN_USER_IDS" envSeparator:","`
-	MonitoringUser       string   `env:"MONITORING_USER"`
-	MonitoringPassword   string   `env:"MONITORING_PASSWORD" secret:"true"`
+	WorkerConcurrency       int           `env:"WORKER_CONCURRENCY" envDefault:"10"`
+	WorkerTaskCheckInterval time.Duration `env:"WORKER_TASK_CHECK_INTERVAL" envDefault:"10ms"`
+	WorkerShutdownTimeout   time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s"`
+	MaxActiveJobsPerUser    int           `env:"MAX_ACTIVE_JOBS_PER_USER" envDefault:"3"`
+	AdminUserIDs            []string      `env:"ADMIN_USER_IDS" envSeparator:","`
+	MonitoringUser          string        `env:"MONITORING_USER"`
+	MonitoringPassword      string        `env:"MONITORING_PASSWORD" secret:"true"`
 
 	PolygonAPIKey string `env:"POLYGON_API_KEY" secret:"true"`
 	FundDataURL   string `env:"FUND_DATA_URL"`

@@ -1,0 +1,61 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// formatMoney renders dollars as $1,234,567.89 (and -$12.50).
+func formatMoney(dollars float64) string {
+	cents := int64(math.Round(dollars * 100))
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return fmt.Sprintf("%s$%s.%02d", sign, groupThousands(cents/100), cents%100)
+}
+
+func groupThousands(n int64) string {
+	digits := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	return b.String()
+}
+
+// formatPercent renders a percentage with one decimal: 12.3%.
+func formatPercent(pct float64) string {
+	return strconv.FormatFloat(cleanZero(math.Round(pct*10)/10), 'f', 1, 64) + "%"
+}
+
+// formatPoints renders a drift in percentage points with its sign: +5.2 pts.
+func formatPoints(points float64) string {
+	p := cleanZero(math.Round(points*10) / 10)
+	sign := ""
+	if p > 0 {
+		sign = "+"
+	}
+	return sign + strconv.FormatFloat(p, 'f', 1, 64) + " pts"
+}
+
+// cleanZero turns -0 into 0 so rounding a tiny negative never prints "-0.0".
+func cleanZero(x float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	return x
+}
+
+// percentOf is part as a percentage of whole, 0 when whole is 0.
+func percentOf(part, whole float64) float64 {
+	if whole <= 0 {
+		return 0
+	}
+	return part / whole * 100
+}
