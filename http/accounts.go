@@ -44,7 +44,9 @@ func accountsOf(as []store.Account) []Account {
 	return out
 }
 
-type accountPath struct {
+// AccountPath is exported only because huma reads path parameters of embedded
+// structs through reflection, which skips unexported fields.
+type AccountPath struct {
 	ID string `path:"id" format:"uuid" doc:"Account id"`
 }
 
@@ -58,15 +60,15 @@ type accountOutput struct {
 
 type createAccountInput struct {
 	Body struct {
-		AccountName    string   `json:"account_name" minLength:"1" maxLength:"255"`
-		AccountPurpose string   `json:"account_purpose,omitempty" maxLength:"1000"`
-		CashBalance    float64  `json:"cash_balance,omitempty" minimum:"0" maximum:"1000000000000" default:"0"`
-		CashInterest   float64  `json:"cash_interest,omitempty" minimum:"0" maximum:"1" default:"0"`
+		AccountName    string  `json:"account_name" minLength:"1" maxLength:"255"`
+		AccountPurpose string  `json:"account_purpose,omitempty" maxLength:"1000"`
+		CashBalance    float64 `json:"cash_balance,omitempty" minimum:"0" maximum:"1000000000000" default:"0"`
+		CashInterest   float64 `json:"cash_interest,omitempty" minimum:"0" maximum:"1" default:"0"`
 	}
 }
 
 type updateAccountInput struct {
-	accountPath
+	AccountPath
 	Body struct {
 		_              struct{} `additionalProperties:"true"`
 		AccountName    *string  `json:"account_name,omitempty" minLength:"1" maxLength:"255"`
@@ -135,7 +137,7 @@ func (s *Server) updateAccount(ctx context.Context, in *updateAccountInput) (*ac
 	return &accountOutput{Body: accountOf(a)}, nil
 }
 
-func (s *Server) deleteAccount(ctx context.Context, in *accountPath) (*messageOutput, error) {
+func (s *Server) deleteAccount(ctx context.Context, in *AccountPath) (*messageOutput, error) {
 	if err := s.cfg.Store.DeleteAccount(ctx, userID(ctx), in.ID); err != nil {
 		return nil, err
 	}

@@ -91,7 +91,8 @@ type positionOutput struct {
 	Body Position
 }
 
-type positionPath struct {
+// PositionPath: see AccountPath.
+type PositionPath struct {
 	ID string `path:"id" format:"uuid" doc:"Position id"`
 }
 
@@ -104,7 +105,7 @@ type upsertPositionInput struct {
 }
 
 type updatePositionInput struct {
-	positionPath
+	PositionPath
 	Body struct {
 		_        struct{} `additionalProperties:"true"`
 		Quantity float64  `json:"quantity" exclusiveMinimum:"0" maximum:"1000000000000"`
@@ -118,7 +119,7 @@ func (s *Server) registerPositionRoutes() {
 	register(s, opDelete("delete-position", "/api/v1/positions/{id}", "Delete a position", "positions"), s.deletePosition)
 }
 
-func (s *Server) listPositions(ctx context.Context, in *accountPath) (*positionsOutput, error) {
+func (s *Server) listPositions(ctx context.Context, in *AccountPath) (*positionsOutput, error) {
 	ps, err := s.cfg.Store.Positions(ctx, userID(ctx), in.ID)
 	if err != nil {
 		return nil, err
@@ -145,7 +146,7 @@ func (s *Server) updatePosition(ctx context.Context, in *updatePositionInput) (*
 	return &positionOutput{Body: positionOf(p)}, nil
 }
 
-func (s *Server) deletePosition(ctx context.Context, in *positionPath) (*messageOutput, error) {
+func (s *Server) deletePosition(ctx context.Context, in *PositionPath) (*messageOutput, error) {
 	if err := s.cfg.Store.DeletePosition(ctx, userID(ctx), in.ID); err != nil {
 		return nil, err
 	}

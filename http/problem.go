@@ -11,6 +11,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/alex-advisor/alex"
 )
@@ -118,8 +119,11 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		msg = "validation failed"
 	}
 	problem := huma.NewError(status, msg, details...)
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		return huma.ErrorWithHeaders(problem, http.Header{"Retry-After": {retryAfterSeconds}})
+	case http.StatusUnauthorized:
+		return huma.ErrorWithHeaders(problem, http.Header{"WWW-Authenticate": {"Bearer"}})
 	}
 	return problem
 }
@@ -128,6 +132,10 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 // own errors (unknown route, body over Fiber's limit).
 func writeProblem(c *fiber.Ctx, status int, detail string) error {
 	useProblemErrors()
+	if c.GetRespHeader(fiber.HeaderXRequestID) == "" {
+		// Fiber refused the request before the request id middleware ran.
+		c.Set(fiber.HeaderXRequestID, uuid.NewString())
+	}
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	if status == http.StatusUnauthorized {
 		c.Set(fiber.HeaderWWWAuthenticate, "Bearer")
@@ -157,3 +165,8 @@ func fiberErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			fmt.Sprintf("An internal error occurred; quote request id %s when reporting it", id))
 	}
 }
+
+func alexCode(err error) string { return alex.ErrorCode(err) }
+
+// errorDetail is the user-facing sentence of a domain error.
+func errorDetail(err error) string { return alex.ErrorMessage(err) }

@@ -14,6 +14,8 @@ func (s *Server) registerRoutes() {
 	s.registerPositionRoutes()
 	s.registerInstrumentRoutes()
 	s.registerTransactionRoutes()
+	s.registerJobRoutes()
+	s.registerMonitoring()
 }
 
 type statusOutput struct {
@@ -44,4 +46,3 @@ func (s *Server) ready(ctx context.Context, _ *struct{}) (*statusOutput, error) 
 	out.Body.Status = "ready"
 	return out, nil
 }
-

@@ -5,6 +5,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/alex-advisor/alex/auth"
+	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 )
 
@@ -40,6 +42,14 @@ type Config struct {
 	CORSOrigins []string
 	// Ready reports whether every dependency answers (PostgreSQL, Redis).
 	Ready func(ctx context.Context) error
+	// Queue enqueues stage tasks and carries job events; nil leaves
+	// submitted jobs in the outbox for a worker's sweeper.
+	Queue                *queue.Queue
+	MaxActiveJobsPerUser int
+	// Admins of /monitoring: user ids, or basic auth credentials.
+	AdminUserIDs       []string
+	MonitoringUser     string
+	MonitoringPassword string
 }
 
 // Server is the HTTP API.
@@ -48,6 +58,9 @@ type Server struct {
 	api huma.API
 	cfg Config
 	log *slog.Logger
+	// done is closed on Shutdown to end event streams, which would
+	// otherwise hold the shutdown up.
+	done chan struct{}
 }
 
 // New builds the Fiber app with every route registered.
@@ -56,6 +69,9 @@ func New(cfg Config) *Server {
 	log := cfg.Log
 	if log == nil {
 		log = slog.Default()
+	}
+	if cfg.MaxActiveJobsPerUser == 0 {
+		cfg.MaxActiveJobsPerUser = 3
 	}
 	app := fiber.New(fiber.Config{
 		AppName:      "alex",
@@ -68,7 +84,7 @@ func New(cfg Config) *Server {
 		IdleTimeout:           90 * time.Second,
 		DisableStartupMessage: true,
 	})
-	s := &Server{app: app, cfg: cfg, log: log}
+	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{})}
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
 	app.Use(s.requestContext)
@@ -96,7 +112,10 @@ func (s *Server) API() huma.API { return s.api }
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
 // Shutdown stops accepting connections and waits for requests in flight.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	close(s.done)
+	return s.app.ShutdownWithContext(ctx)
+}
 
 func apiConfig() huma.Config {
 	c := huma.DefaultConfig("Alex API", "1.0.0")
@@ -127,6 +146,10 @@ func register[I, O any](s *Server, op huma.Operation, h func(context.Context, *I
 	op.MaxBodyBytes = maxBodyBytes
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
+		var statusErr huma.StatusError
+		if errors.As(err, &statusErr) {
+			return nil, err // already an HTTP answer (304, ...)
+		}
 		if err != nil {
 			return nil, problemFor(ctx, s.log, err)
 		}

@@ -10,7 +10,7 @@ import (
 
 type populateOutput struct {
 	Body struct {
-		Message  string               `json:"message"`
+		Message  string                `json:"message"`
 		Accounts []AccountWithHoldings `json:"accounts"`
 	}
 }

@@ -32,7 +32,7 @@ func transactionOf(t store.Transaction) Transaction {
 }
 
 type tradeInput struct {
-	accountPath
+	AccountPath
 	Body struct {
 		Side     string   `json:"side" enum:"buy,sell"`
 		Symbol   string   `json:"symbol" minLength:"1" maxLength:"32" pattern:"^\\s*[A-Za-z0-9.\\-]+\\s*$" patternDescription:"a ticker symbol"`
@@ -46,7 +46,7 @@ type transactionOutput struct {
 }
 
 type listTransactionsInput struct {
-	accountPath
+	AccountPath
 	Cursor string `query:"cursor" maxLength:"200"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50"`
 }

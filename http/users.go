@@ -55,6 +55,23 @@ type updateUserInput struct {
 	}
 }
 
+// Resolve checks the targets along with the schema's checks, so that a 422
+// lists every failing field at once.
+func (in *updateUserInput) Resolve(huma.Context) []error {
+	var fields []alex.FieldError
+	if in.Body.AssetClassTargets != nil {
+		fields = append(fields, alex.ValidateTargets("body.asset_class_targets", in.Body.AssetClassTargets, alex.AssetClasses)...)
+	}
+	if in.Body.RegionTargets != nil {
+		fields = append(fields, alex.ValidateTargets("body.region_targets", in.Body.RegionTargets, alex.Regions)...)
+	}
+	errs := make([]error, len(fields))
+	for i, f := range fields {
+		errs[i] = &huma.ErrorDetail{Location: f.Location, Message: f.Message}
+	}
+	return errs
+}
+
 type userOutput struct {
 	Body User
 }
@@ -93,16 +110,6 @@ func (s *Server) getUser(ctx context.Context, _ *struct{}) (*getUserOutput, erro
 
 func (s *Server) updateUser(ctx context.Context, in *updateUserInput) (*userOutput, error) {
 	b := in.Body
-	var fields []alex.FieldError
-	if b.AssetClassTargets != nil {
-		fields = append(fields, alex.ValidateTargets("body.asset_class_targets", b.AssetClassTargets, alex.AssetClasses)...)
-	}
-	if b.RegionTargets != nil {
-		fields = append(fields, alex.ValidateTargets("body.region_targets", b.RegionTargets, alex.Regions)...)
-	}
-	if len(fields) > 0 {
-		return nil, &alex.Error{Code: alex.EINVALID, Message: "The request has invalid fields.", Fields: fields}
-	}
 	if _, _, err := s.ensureUser(ctx); err != nil {
 		return nil, err
 	}

@@ -6,10 +6,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
 	"hash/crc64"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -177,6 +179,9 @@ func translate(err error, what string) error {
 			return alex.Errorf(alex.EINVALID, "%s has a value out of range.", what)
 		case "57014":
 			return alex.Errorf(alex.EUNAVAILABLE, "The database took too long to answer.")
+		case "40001", "40P01":
+			// Serialization failure or deadlock: trying again succeeds.
+			return unavailable(err)
 		}
 		if len(pgErr.Code) == 5 && (pgErr.Code[:2] == "08" || pgErr.Code[:2] == "57" || pgErr.Code[:2] == "53") {
 			return unavailable(err)
@@ -191,8 +196,11 @@ func translate(err error, what string) error {
 func isConnectionError(err error) bool {
 	var netErr net.Error
 	var connectErr *pgconn.ConnectError
+	// A connection cut mid-answer surfaces as an unexpected EOF.
 	return errors.As(err, &netErr) || errors.As(err, &connectErr) ||
-		errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded)
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, context.DeadlineExceeded)
 }
 
 // unavailableError keeps the cause for logs while showing users a safe message.

@@ -25,8 +25,12 @@ type Trade struct {
 	Amount    *decimal.Decimal // in dollars; converted to units at the price
 }
 
-// unitsScale is the precision of quantities bought by amount (fund units).
-const unitsScale = 6
+// unitsScale is the precision of quantities bought by amount (fund units);
+// quantityScale that of the quantity columns.
+const (
+	unitsScale    = 6
+	quantityScale = 8
+)
 
 // ExecuteTrade executes a trade at the instrument's current price, moving
 // units and cash in one database transaction. Conditional updates keep cash
@@ -55,12 +59,16 @@ func (s *Store) ExecuteTrade(ctx context.Context, t Trade) (Transaction, error) 
 		ID: uuid.NewString(), AccountID: t.AccountID, ClerkUserID: t.UserID, Side: t.Side,
 		Symbol: t.Symbol, Quantity: qty, Price: price, Amount: qty.Mul(price).Round(2),
 	}
+	field := "body.quantity"
+	if t.Amount != nil {
+		field = "body.amount"
+	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if t.Side == "buy" {
-			err = buy(tx, tr)
+			err = buy(tx, tr, field)
 		} else {
-			err = sell(tx, tr)
+			err = sell(tx, tr, field)
 		}
 		if err != nil {
 			return err
@@ -78,7 +86,12 @@ func (s *Store) ExecuteTrade(ctx context.Context, t Trade) (Transaction, error) 
 
 func tradeQuantity(t Trade, price decimal.Decimal) (decimal.Decimal, error) {
 	if t.Quantity != nil {
-		return *t.Quantity, nil
+		// Reported as stored: the column keeps eight places.
+		qty := t.Quantity.Round(quantityScale)
+		if !qty.IsPositive() {
+			return qty, alex.Invalid("body.quantity", "quantity is too small: eight decimal places at most")
+		}
+		return qty, nil
 	}
 	qty := t.Amount.DivRound(price, unitsScale+2).Truncate(unitsScale)
 	if !qty.IsPositive() {
@@ -87,7 +100,9 @@ func tradeQuantity(t Trade, price decimal.Decimal) (decimal.Decimal, error) {
 	return qty, nil
 }
 
-func buy(tx *gorm.DB, tr Transaction) error {
+// buy and sell both lock the account row before the position row: the same
+// order in both keeps concurrent buys and sells from deadlocking.
+func buy(tx *gorm.DB, tr Transaction, field string) error {
 	res := tx.Model(&Account{}).
 		Where("id = ? AND cash_balance >= ?", tr.AccountID, tr.Amount).
 		Updates(map[string]any{"cash_balance": gorm.Expr("cash_balance - ?", tr.Amount), "updated_at": now()})
@@ -95,7 +110,7 @@ func buy(tx *gorm.DB, tr Transaction) error {
 		return res.Error
 	}
 	if res.RowsAffected == 0 {
-		return alex.Invalid("body.quantity", fmt.Sprintf("not enough cash: the trade costs $%s", tr.Amount.StringFixed(2)))
+		return alex.Invalid(field, fmt.Sprintf("not enough cash: the trade costs $%s", tr.Amount.StringFixed(2)))
 	}
 	p := Position{ID: uuid.NewString(), AccountID: tr.AccountID, Symbol: tr.Symbol, Quantity: tr.Quantity, AsOfDate: today()}
 	return tx.Clauses(clause.OnConflict{
@@ -107,8 +122,12 @@ func buy(tx *gorm.DB, tr Transaction) error {
 	}).Omit("Instrument").Create(&p).Error
 }
 
-func sell(tx *gorm.DB, tr Transaction) error {
+func sell(tx *gorm.DB, tr Transaction, field string) error {
 	at := now()
+	if err := tx.Model(&Account{}).Where("id = ?", tr.AccountID).
+		Updates(map[string]any{"cash_balance": gorm.Expr("cash_balance + ?", tr.Amount), "updated_at": at}).Error; err != nil {
+		return err
+	}
 	res := tx.Model(&Position{}).
 		Where("account_id = ? AND symbol = ? AND quantity > ?", tr.AccountID, tr.Symbol, tr.Quantity).
 		Updates(map[string]any{"quantity": gorm.Expr("quantity - ?", tr.Quantity), "as_of_date": today(), "updated_at": at})
@@ -122,11 +141,10 @@ func sell(tx *gorm.DB, tr Transaction) error {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return alex.Invalid("body.quantity", fmt.Sprintf("not enough units of %s to sell", tr.Symbol))
+			return alex.Invalid(field, fmt.Sprintf("not enough units of %s to sell", tr.Symbol))
 		}
 	}
-	return tx.Model(&Account{}).Where("id = ?", tr.AccountID).
-		Updates(map[string]any{"cash_balance": gorm.Expr("cash_balance + ?", tr.Amount), "updated_at": at}).Error
+	return nil
 }
 
 // TransactionPage is one page of an account's transactions, newest first.

@@ -49,9 +49,21 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	q, err := bootstrap.OpenQueue(cfg)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
 	srv := alexhttp.New(alexhttp.Config{
-		Store: s, Verifier: verifier, Issuer: issuer, Log: log,
-		CORSOrigins: cfg.CORSOrigins, Ready: s.Ping,
+		Store: s, Queue: q, Verifier: verifier, Issuer: issuer, Log: log,
+		CORSOrigins:          cfg.CORSOrigins,
+		MaxActiveJobsPerUser: cfg.MaxActiveJobsPerUser,
+		AdminUserIDs:         cfg.AdminUserIDs,
+		MonitoringUser:       cfg.MonitoringUser,
+		MonitoringPassword:   cfg.MonitoringPassword,
+		Ready: func(ctx context.Context) error {
+			return errors.Join(s.Ping(ctx), q.Ping(ctx))
+		},
 	})
 	return serve(ctx, srv, fmt.Sprintf(":%d", cfg.Port), log)
 }

@@ -11,9 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alex-advisor/alex/analysis"
 	"github.com/alex-advisor/alex/auth"
 	"github.com/alex-advisor/alex/config"
+	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
+	"github.com/alex-advisor/alex/tasks"
 )
 
 // Logger returns a JSON logger at the configured level.
@@ -95,4 +98,32 @@ func localAuth(ctx context.Context, cfg config.Config, s *store.Store) (*auth.Ve
 		return nil, nil, fmt.Errorf("local auth: %w", err)
 	}
 	return auth.NewVerifier(issuer.KeySource(), auth.VerifierOptions{Issuer: iss}), issuer, nil
+}
+
+// OpenQueue connects to Redis.
+func OpenQueue(cfg config.Config) (*queue.Queue, error) {
+	if cfg.RedisURL == "" {
+		return nil, errors.New("REDIS_URL is not set")
+	}
+	return queue.Open(cfg.RedisURL)
+}
+
+// Stages returns the analysis stage functions of the configuration.
+func Stages(cfg config.Config, s *store.Store, log *slog.Logger) map[string]tasks.StageFunc {
+	a := &tasks.Analysis{Store: s}
+	if cfg.LLMBaseURL != "" {
+		a.Narrator = &analysis.Narrator{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel}
+		log.Info("reports are narrated by an LLM", "base_url", cfg.LLMBaseURL, "model", cfg.LLMModel)
+	}
+	return a.Stages()
+}
+
+// WorkerOptions returns the worker's settings of the configuration.
+func WorkerOptions(cfg config.Config, log *slog.Logger) tasks.WorkerOptions {
+	return tasks.WorkerOptions{
+		Concurrency:       cfg.WorkerConcurrency,
+		TaskCheckInterval: cfg.WorkerTaskCheckInterval,
+		ShutdownTimeout:   cfg.WorkerShutdownTimeout,
+		Log:               log,
+	}
 }

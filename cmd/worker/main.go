@@ -1,0 +1,52 @@
+// Command worker runs analysis job stages from the Redis queues. Run any
+// number of replicas against the same PostgreSQL and Redis.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alex-advisor/alex/cmd/internal/bootstrap"
+	"github.com/alex-advisor/alex/config"
+	"github.com/alex-advisor/alex/tasks"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	log := bootstrap.Logger(cfg).With("component", "worker")
+	log.Info("starting worker", "config", cfg)
+	s, err := bootstrap.OpenStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	q, err := bootstrap.OpenQueue(cfg)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, log), bootstrap.WorkerOptions(cfg, log))
+	if err := w.Start(ctx); err != nil {
+		return err
+	}
+	log.Info("worker running", "concurrency", cfg.WorkerConcurrency)
+	<-ctx.Done()
+	log.Info("shutting down: running stages finish, the rest return to the queue")
+	w.Shutdown()
+	return nil
+}

@@ -1,0 +1,112 @@
+package http_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+var seedPrices = map[string]float64{
+	"SPY": 450.25, "QQQ": 385.50, "IWM": 205.75, "VEA": 48.30, "VWO": 42.15, "EFA": 75.80, "AGG": 98.20,
+	"BND": 72.50, "TLT": 92.30, "HYG": 76.85, "XLK": 175.40, "XLV": 135.60, "XLF": 38.25, "XLE": 85.90,
+	"VNQ": 82.45, "GLD": 195.70, "SLV": 22.40, "AOR": 48.90, "AOA": 65.15, "VUG": 312.80, "VTV": 152.60,
+	"VIG": 168.90,
+}
+
+func instrumentSymbols(ins []instrumentJSON) []string {
+	out := make([]string, len(ins))
+	for i, in := range ins {
+		out[i] = in.Symbol
+	}
+	return out
+}
+
+func TestInstrumentsListsTheSeeds(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	tok := api.token(t, "user_ada")
+
+	resp, raw := api.do(t, http.MethodGet, "/api/v1/instruments", tok, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var shapes []map[string]any
+	require.NoError(t, json.Unmarshal(raw, &shapes))
+	requireKeys(t, shapes[0], "symbol", "name", "instrument_type", "current_price",
+		"allocation_regions", "allocation_sectors", "allocation_asset_class")
+
+	ins := decodeStrict[[]instrumentJSON](t, raw)
+	require.Len(t, ins, 22)
+	require.IsIncreasing(t, instrumentSymbols(ins), "by symbol")
+	for _, in := range ins {
+		want, ok := seedPrices[in.Symbol]
+		require.True(t, ok, "unexpected instrument %s", in.Symbol)
+		require.NotNil(t, in.CurrentPrice, in.Symbol)
+		require.Equal(t, want, *in.CurrentPrice, in.Symbol)
+		require.NotEmpty(t, in.Name)
+		require.Contains(t, []string{"etf", "stock", "mutual_fund", "bond_fund", "bond", "commodity", "reit"}, in.InstrumentType)
+		for name, alloc := range map[string]map[string]float64{
+			"regions": in.AllocationRegions, "sectors": in.AllocationSectors, "asset_class": in.AllocationAssetClass,
+		} {
+			sum := 0.0
+			for _, v := range alloc {
+				sum += v
+			}
+			require.InDelta(t, 100, sum, 0.01, "%s allocation_%s adds up to 100", in.Symbol, name)
+		}
+	}
+}
+
+func TestInstrumentsSearch(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	tok := api.token(t, "user_ada")
+	search := func(query url.Values) []string {
+		t.Helper()
+		return instrumentSymbols(mustDo[[]instrumentJSON](t, api, http.MethodGet, "/api/v1/instruments?"+query.Encode(), tok, nil, http.StatusOK))
+	}
+
+	// "sp" matches the symbol SPY and the names "SPDR ..." (SPY and GLD).
+	require.Equal(t, []string{"GLD", "SPY"}, search(url.Values{"q": {"sp"}}))
+	require.Equal(t, []string{"GLD", "SPY"}, search(url.Values{"q": {"SP"}}))
+	require.Equal(t, []string{"SPY"}, search(url.Values{"q": {"SPY"}}))
+	require.Equal(t, []string{"XLE", "XLF", "XLK", "XLV"}, search(url.Values{"q": {"xl"}}), "case-insensitive symbol prefix")
+	require.Equal(t, []string{"BND", "VEA", "VIG", "VNQ", "VTV", "VUG", "VWO"}, search(url.Values{"q": {"vang"}}),
+		"name prefix: Vanguard")
+	require.Equal(t, []string{"BND", "VEA", "VIG", "VNQ", "VTV", "VUG", "VWO"}, search(url.Values{"q": {"VANGUARD "}}))
+	require.Empty(t, search(url.Values{"q": {"zzz"}}))
+	require.Empty(t, search(url.Values{"q": {"%"}}), "LIKE wildcards are literal")
+	require.Empty(t, search(url.Values{"q": {"_"}}), "LIKE wildcards are literal")
+	require.Empty(t, search(url.Values{"q": {"usa"}}), "a prefix, not a substring")
+
+	require.Equal(t, []string{"AGG", "BND", "HYG", "TLT"}, search(url.Values{"type": {"bond_fund"}}))
+	require.Equal(t, []string{"GLD", "SLV"}, search(url.Values{"type": {"commodity"}}))
+	require.Equal(t, []string{"VNQ"}, search(url.Values{"type": {"reit"}}))
+	require.Empty(t, search(url.Values{"type": {"stock"}}))
+	require.Equal(t, []string{"BND"}, search(url.Values{"q": {"vang"}, "type": {"bond_fund"}}))
+
+	require.Equal(t, []string{"AGG", "AOA", "AOR"}, search(url.Values{"limit": {"3"}}))
+	require.Equal(t, []string{"BND", "VEA"}, search(url.Values{"q": {"v"}, "limit": {"2"}}), "BND is a Vanguard fund")
+	require.Len(t, search(url.Values{"limit": {"500"}}), 22)
+}
+
+func TestInstrumentsRejectsInvalidQueries(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	tok := api.token(t, "user_ada")
+	for _, tc := range []struct {
+		query    string
+		location string
+	}{
+		{"type=crypto", "query.type"},
+		{"limit=0", "query.limit"},
+		{"limit=501", "query.limit"},
+		{"limit=ten", "query.limit"},
+		{"q=" + strings.Repeat("a", 65), "query.q"},
+	} {
+		resp, raw := api.do(t, http.MethodGet, "/api/v1/instruments?"+tc.query, tok, nil)
+		requireProblem(t, resp, raw, http.StatusUnprocessableEntity, tc.location)
+	}
+}

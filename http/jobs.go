@@ -1,0 +1,204 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/alex-advisor/alex/store"
+	"github.com/alex-advisor/alex/tasks"
+)
+
+// Job is the analysis job of the contract.
+type Job struct {
+	ID                string          `json:"id" format:"uuid"`
+	ClerkUserID       string          `json:"clerk_user_id"`
+	JobType           string          `json:"job_type"`
+	Status            string          `json:"status" enum:"pending,running,completed,failed,cancelled"`
+	Progress          int             `json:"progress" minimum:"0" maximum:"100"`
+	Stages            []JobStage      `json:"stages"`
+	RequestPayload    json.RawMessage `json:"request_payload"`
+	ReportPayload     json.RawMessage `json:"report_payload"`
+	ChartsPayload     json.RawMessage `json:"charts_payload"`
+	RetirementPayload json.RawMessage `json:"retirement_payload"`
+	SummaryPayload    json.RawMessage `json:"summary_payload"`
+	ErrorMessage      *string         `json:"error_message"`
+	Error             *string         `json:"error" doc:"The same as error_message, for the Alex frontend."`
+	CreatedAt         time.Time       `json:"created_at"`
+	StartedAt         *time.Time      `json:"started_at"`
+	CompletedAt       *time.Time      `json:"completed_at"`
+	UpdatedAt         time.Time       `json:"updated_at"`
+}
+
+// JobStage is one stage of a job.
+type JobStage struct {
+	Name        string     `json:"name" enum:"planner,charter,reporter,retirement,summary"`
+	Status      string     `json:"status" enum:"pending,running,completed,failed,cancelled"`
+	Attempts    int        `json:"attempts"`
+	StartedAt   *time.Time `json:"started_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+	Error       *string    `json:"error"`
+}
+
+func jobOf(j store.Job) Job {
+	out := Job{
+		ID: j.ID, ClerkUserID: j.ClerkUserID, JobType: j.JobType, Status: j.Status,
+		RequestPayload: rawOrNull(j.RequestPayload), ReportPayload: rawOrNull(j.ReportPayload),
+		ChartsPayload: rawOrNull(j.ChartsPayload), RetirementPayload: rawOrNull(j.RetirementPayload),
+		SummaryPayload: rawOrNull(j.SummaryPayload), ErrorMessage: j.ErrorMessage, Error: j.ErrorMessage,
+		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, CompletedAt: j.CompletedAt, UpdatedAt: j.UpdatedAt,
+		Stages: make([]JobStage, len(j.JobStages)),
+	}
+	completed := 0
+	for i, st := range j.JobStages {
+		out.Stages[i] = JobStage{Name: st.Name, Status: st.Status, Attempts: st.Attempts,
+			StartedAt: st.StartedAt, CompletedAt: st.CompletedAt, Error: st.Error}
+		if st.Status == store.StatusCompleted {
+			completed++
+		}
+	}
+	if len(j.JobStages) > 0 {
+		out.Progress = completed * 100 / len(j.JobStages)
+	}
+	return out
+}
+
+func rawOrNull(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return json.RawMessage("null")
+	}
+	return b
+}
+
+// etagOf changes whenever anything the job's JSON shows changes: every write
+// moves the job's or a stage's updated_at or status.
+func etagOf(j store.Job) string {
+	h := fnv.New64a()
+	fmt.Fprint(h, j.ID, j.Status, j.UpdatedAt.UnixNano())
+	for _, st := range j.JobStages {
+		fmt.Fprint(h, st.Name, st.Status, st.Attempts, st.UpdatedAt.UnixNano())
+	}
+	return fmt.Sprintf(`"%x"`, h.Sum64())
+}
+
+type analyzeInput struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"The same key from the same user within 24 h returns the same job."`
+	Body           struct {
+		AnalysisType string         `json:"analysis_type,omitempty" enum:"portfolio" default:"portfolio"`
+		Options      map[string]any `json:"options,omitempty" doc:"Analysis options, e.g. {\"annual_contribution\": 10000}"`
+	}
+}
+
+type analyzeOutput struct {
+	Location string `header:"Location"`
+	Body     struct {
+		JobID   string `json:"job_id" format:"uuid"`
+		Message string `json:"message"`
+	}
+}
+
+// JobPath: see AccountPath.
+type JobPath struct {
+	ID string `path:"id" format:"uuid" doc:"Job id"`
+}
+
+type getJobInput struct {
+	JobPath
+	IfNoneMatch string `header:"If-None-Match" doc:"An ETag of an earlier answer: 304 when the job has not changed."`
+}
+
+type jobOutput struct {
+	ETag string `header:"ETag"`
+	Body Job
+}
+
+type listJobsInput struct {
+	Cursor string `query:"cursor" maxLength:"200"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
+}
+
+type jobsOutput struct {
+	Body struct {
+		Jobs       []Job   `json:"jobs"`
+		NextCursor *string `json:"next_cursor"`
+	}
+}
+
+func (s *Server) registerJobRoutes() {
+	register(s, opPost("analyze", "/api/v1/analyze", "Start a portfolio analysis", "jobs", http.StatusAccepted), s.analyze)
+	register(s, opGet("list-jobs", "/api/v1/jobs", "List the user's jobs, newest first", "jobs"), s.listJobs)
+	register(s, opGet("get-job", "/api/v1/jobs/{id}", "Get a job with its stages and results", "jobs"), s.getJob)
+	register(s, opPost("cancel-job", "/api/v1/jobs/{id}/cancel", "Cancel a job: no further stage runs", "jobs", http.StatusAccepted), s.cancelJob)
+	s.registerJobEvents()
+}
+
+func (s *Server) analyze(ctx context.Context, in *analyzeInput) (*analyzeOutput, error) {
+	if _, _, err := s.ensureUser(ctx); err != nil {
+		return nil, err
+	}
+	request, err := json.Marshal(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	job, task, created, err := s.cfg.Store.CreateJob(ctx, store.NewJob{
+		UserID: userID(ctx), JobType: "portfolio_analysis", Request: request,
+		IdempotencyKey: in.IdempotencyKey, MaxActive: s.cfg.MaxActiveJobsPerUser,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if created && s.cfg.Queue != nil {
+		// After commit: if Redis is down the task waits in the outbox.
+		tasks.Deliver(ctx, s.cfg.Queue, s.cfg.Store, s.log, []store.OutboxTask{*task})
+	}
+	out := &analyzeOutput{Location: "/api/v1/jobs/" + job.ID}
+	out.Body.JobID = job.ID
+	out.Body.Message = "Analysis started. Check job status for results."
+	return out, nil
+}
+
+func (s *Server) listJobs(ctx context.Context, in *listJobsInput) (*jobsOutput, error) {
+	page, err := s.cfg.Store.Jobs(ctx, userID(ctx), in.Cursor, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &jobsOutput{}
+	out.Body.Jobs = make([]Job, len(page.Jobs))
+	for i, j := range page.Jobs {
+		out.Body.Jobs[i] = jobOf(j)
+	}
+	if page.NextCursor != "" {
+		out.Body.NextCursor = &page.NextCursor
+	}
+	return out, nil
+}
+
+func (s *Server) getJob(ctx context.Context, in *getJobInput) (*jobOutput, error) {
+	j, err := s.cfg.Store.Job(ctx, userID(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	etag := etagOf(j)
+	if in.IfNoneMatch == etag {
+		return nil, huma.ErrorWithHeaders(huma.Status304NotModified(), http.Header{"ETag": {etag}})
+	}
+	return &jobOutput{ETag: etag, Body: jobOf(j)}, nil
+}
+
+func (s *Server) cancelJob(ctx context.Context, in *JobPath) (*jobOutput, error) {
+	j, err := s.cfg.Store.CancelJob(ctx, userID(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.Queue != nil {
+		if err := s.cfg.Queue.PublishJobChanged(ctx, j.ID); err != nil {
+			s.log.WarnContext(ctx, "job event not published", "job_id", j.ID, "err", err)
+		}
+	}
+	return &jobOutput{ETag: etagOf(j), Body: jobOf(j)}, nil
+}

@@ -1,0 +1,545 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/alex-advisor/alex"
+)
+
+// Job statuses, shared by jobs and job_stages.
+const (
+	StatusPending   = "pending"
+	StatusRunning   = "running"
+	StatusCompleted = "completed"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+)
+
+// Stage is a stage of the analysis pipeline. Stages of one Position run in
+// parallel; a stage starts when every stage of a lower Position completed.
+type Stage struct {
+	Name     string
+	Position int
+	// Column is the jobs column the stage's result is written to.
+	Column string
+}
+
+// Stages is the analysis pipeline: planner, then charter, reporter and
+// retirement in parallel, then summary.
+var Stages = []Stage{
+	{"planner", 0, "snapshot"},
+	{"charter", 1, "charts_payload"},
+	{"reporter", 1, "report_payload"},
+	{"retirement", 1, "retirement_payload"},
+	{"summary", 2, "summary_payload"},
+}
+
+// StageByName finds a stage of the pipeline.
+func StageByName(name string) (Stage, bool) {
+	for _, s := range Stages {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Stage{}, false
+}
+
+// Job is a row of jobs.
+type Job struct {
+	ID                string `gorm:"primaryKey"`
+	ClerkUserID       string
+	JobType           string
+	Status            string
+	RequestPayload    []byte
+	Snapshot          []byte
+	ReportPayload     []byte
+	ChartsPayload     []byte
+	RetirementPayload []byte
+	SummaryPayload    []byte
+	ErrorMessage      *string
+	CreatedAt         time.Time
+	StartedAt         *time.Time
+	CompletedAt       *time.Time
+	UpdatedAt         time.Time
+	JobStages         []JobStage `gorm:"foreignKey:JobID"`
+}
+
+// Terminal tells whether the job will not change any more.
+func (j Job) Terminal() bool {
+	return j.Status == StatusCompleted || j.Status == StatusFailed || j.Status == StatusCancelled
+}
+
+// JobStage is a row of job_stages.
+type JobStage struct {
+	JobID       string `gorm:"primaryKey"`
+	Name        string `gorm:"primaryKey"`
+	Position    int
+	Status      string
+	Attempts    int
+	Error       *string
+	TaskID      *string
+	EnqueuedAt  *time.Time
+	HeartbeatAt *time.Time
+	StartedAt   *time.Time
+	CompletedAt *time.Time
+	UpdatedAt   time.Time
+}
+
+// OutboxTask is a stage task to hand to the queue.
+type OutboxTask struct {
+	ID     int64
+	JobID  string
+	Stage  string
+	TaskID string
+}
+
+// NewJob is a submit.
+type NewJob struct {
+	UserID         string
+	JobType        string
+	Request        json.RawMessage
+	IdempotencyKey string
+	MaxActive      int
+}
+
+// idempotencyWindow is how long a submit's Idempotency-Key names its job.
+const idempotencyWindow = 24 * time.Hour
+
+// CreateJob writes the job, its stages and the outbox row of its first stage
+// in one transaction. A known Idempotency-Key returns the job it made, with
+// created false. More than MaxActive unfinished jobs is ETOOMANY.
+func (s *Store) CreateJob(ctx context.Context, nj NewJob) (job Job, task *OutboxTask, created bool, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The user row serializes this user's submits: the active count and
+		// the idempotency key are read under it.
+		if err := tx.Exec("SELECT 1 FROM users WHERE clerk_user_id = ? FOR NO KEY UPDATE", nj.UserID).Error; err != nil {
+			return err
+		}
+		if nj.IdempotencyKey != "" {
+			id, err := idempotentJob(tx, nj.UserID, nj.IdempotencyKey)
+			if err != nil || id != "" {
+				job.ID = id
+				return err
+			}
+		}
+		var active int64
+		if err := tx.Model(&Job{}).Where("clerk_user_id = ? AND status IN ?", nj.UserID, []string{StatusPending, StatusRunning}).
+			Count(&active).Error; err != nil {
+			return err
+		}
+		if active >= int64(nj.MaxActive) {
+			return alex.Errorf(alex.ETOOMANY, "You have %d analyses running; wait for one to finish before starting another.", active)
+		}
+		var err error
+		job, task, err = insertJob(tx, nj)
+		created = err == nil
+		return err
+	})
+	if err != nil {
+		if alex.ErrorCode(err) == alex.ETOOMANY {
+			return Job{}, nil, false, err
+		}
+		return Job{}, nil, false, translate(err, "Job")
+	}
+	if !created {
+		job, err = s.Job(ctx, nj.UserID, job.ID)
+	}
+	return job, task, created, err
+}
+
+func idempotentJob(tx *gorm.DB, userID, key string) (string, error) {
+	var ids []string
+	err := tx.Raw("SELECT job_id FROM idempotency_keys WHERE clerk_user_id = ? AND key = ? AND created_at > ?",
+		userID, key, now().Add(-idempotencyWindow)).Scan(&ids).Error
+	if err != nil || len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+func insertJob(tx *gorm.DB, nj NewJob) (Job, *OutboxTask, error) {
+	at := now()
+	request := nj.Request
+	if len(request) == 0 {
+		request = json.RawMessage("{}")
+	}
+	job := Job{ID: uuid.NewString(), ClerkUserID: nj.UserID, JobType: nj.JobType, Status: StatusPending,
+		RequestPayload: request, CreatedAt: at, UpdatedAt: at}
+	if err := tx.Exec(`INSERT INTO jobs (id, clerk_user_id, job_type, status, request_payload, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, job.ID, job.ClerkUserID, job.JobType, job.Status, string(request), at, at).Error; err != nil {
+		return Job{}, nil, err
+	}
+	for _, st := range Stages {
+		js := JobStage{JobID: job.ID, Name: st.Name, Position: st.Position, Status: StatusPending, UpdatedAt: at}
+		job.JobStages = append(job.JobStages, js)
+	}
+	if err := tx.Create(&job.JobStages).Error; err != nil {
+		return Job{}, nil, err
+	}
+	if nj.IdempotencyKey != "" {
+		if err := tx.Exec(`INSERT INTO idempotency_keys (clerk_user_id, key, job_id, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (clerk_user_id, key) DO UPDATE SET job_id = excluded.job_id, created_at = excluded.created_at`,
+			nj.UserID, nj.IdempotencyKey, job.ID, at).Error; err != nil {
+			return Job{}, nil, err
+		}
+	}
+	task := &OutboxTask{JobID: job.ID, Stage: Stages[0].Name, TaskID: TaskID(job.ID, Stages[0].Name, 0)}
+	err := tx.Raw("INSERT INTO outbox (job_id, stage, task_id) VALUES (?, ?, ?) RETURNING id",
+		task.JobID, task.Stage, task.TaskID).Scan(&task.ID).Error
+	return job, task, err
+}
+
+// TaskID is the queue's id of a stage task: <job_id>:<stage> for its first
+// delivery, with :a<attempt> for a stage taken over from a dead worker.
+func TaskID(jobID, stage string, requeues int) string {
+	if requeues == 0 {
+		return jobID + ":" + stage
+	}
+	return fmt.Sprintf("%s:%s:r%d", jobID, stage, requeues)
+}
+
+// Job returns one of the user's jobs with its stages.
+func (s *Store) Job(ctx context.Context, userID, id string) (Job, error) {
+	var j Job
+	if !isUUID(id) {
+		return j, notFound("Job")
+	}
+	err := s.db.WithContext(ctx).Preload("JobStages", orderStages).
+		First(&j, "id = ? AND clerk_user_id = ?", id, userID).Error
+	return j, translate(err, "Job")
+}
+
+// JobByID returns a job with its stages, whoever owns it (for workers).
+func (s *Store) JobByID(ctx context.Context, id string) (Job, error) {
+	var j Job
+	err := s.db.WithContext(ctx).Preload("JobStages", orderStages).First(&j, "id = ?", id).Error
+	return j, translate(err, "Job")
+}
+
+func orderStages(db *gorm.DB) *gorm.DB { return db.Order("position, name") }
+
+// JobPage is a page of jobs, newest first.
+type JobPage struct {
+	Jobs       []Job
+	NextCursor string
+}
+
+// Jobs lists the user's jobs, newest first, after cursor.
+func (s *Store) Jobs(ctx context.Context, userID, cursor string, limit int) (JobPage, error) {
+	q := s.db.WithContext(ctx).Preload("JobStages", orderStages).
+		Where("clerk_user_id = ?", userID).Order("created_at DESC, id DESC").Limit(limit + 1)
+	if cursor != "" {
+		at, id, err := DecodeCursor(cursor)
+		if err != nil {
+			return JobPage{}, err
+		}
+		q = q.Where("(created_at, id) < (?, ?)", at, id)
+	}
+	page := JobPage{Jobs: []Job{}}
+	if err := q.Find(&page.Jobs).Error; err != nil {
+		return JobPage{}, translate(err, "Jobs")
+	}
+	if len(page.Jobs) > limit {
+		page.Jobs = page.Jobs[:limit]
+		last := page.Jobs[limit-1]
+		page.NextCursor = EncodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+// CancelJob cancels one of the user's unfinished jobs: no further stage runs.
+// A finished job is ECONFLICT.
+func (s *Store) CancelJob(ctx context.Context, userID, id string) (Job, error) {
+	j, err := s.Job(ctx, userID, id)
+	if err != nil {
+		return Job{}, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE jobs SET status = 'cancelled', completed_at = ?, updated_at = ?
+			WHERE id = ? AND status IN ('pending', 'running')`, now(), now(), id)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return alex.Errorf(alex.ECONFLICT, "The job has already %s.", j.Status)
+		}
+		return tx.Exec(`UPDATE job_stages SET status = 'cancelled', updated_at = ?
+			WHERE job_id = ? AND status IN ('pending', 'running')`, now(), id).Error
+	})
+	if err != nil {
+		if alex.ErrorCode(err) == alex.ECONFLICT {
+			return Job{}, err
+		}
+		return Job{}, translate(err, "Job")
+	}
+	return s.Job(ctx, userID, id)
+}
+
+// MarkDelivered records that outbox tasks are in the queue, and on their
+// stages the task id and time, in one statement.
+func (s *Store) MarkDelivered(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return translate(markDelivered(s.db.WithContext(ctx), ids), "Outbox")
+}
+
+func markDelivered(db *gorm.DB, ids []int64) error {
+	at := now()
+	return db.Exec(`WITH d AS (UPDATE outbox SET delivered_at = ? WHERE id IN ? RETURNING job_id, stage, task_id)
+		UPDATE job_stages s SET task_id = d.task_id, enqueued_at = ? FROM d
+		WHERE s.job_id = d.job_id AND s.name = d.stage`, at, ids, at).Error
+}
+
+// DeliverOutbox hands undelivered outbox tasks older than minAge to deliver
+// and marks those it returns as delivered. Rows are locked with SKIP LOCKED,
+// so any number of workers sweep at once without delivering a row twice.
+func (s *Store) DeliverOutbox(ctx context.Context, minAge time.Duration, limit int, deliver func([]OutboxTask) []int64) (int, error) {
+	var n int
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var tasks []OutboxTask
+		if err := tx.Raw(`SELECT id, job_id, stage, task_id FROM outbox
+			WHERE delivered_at IS NULL AND created_at < ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+			now().Add(-minAge), limit).Scan(&tasks).Error; err != nil {
+			return err
+		}
+		if len(tasks) == 0 {
+			return nil
+		}
+		delivered := deliver(tasks)
+		n = len(delivered)
+		if n == 0 {
+			return nil
+		}
+		return markDelivered(tx, delivered)
+	})
+	return n, translate(err, "Outbox")
+}
+
+// ErrStageNotClaimed means the stage is not to be run by this attempt: it is
+// done, cancelled, waiting for earlier stages, or running elsewhere.
+var ErrStageNotClaimed = errors.New("stage not claimed")
+
+// ClaimStage marks a stage running for this attempt. It succeeds only when
+// the job is unfinished, every earlier stage completed, and the stage is
+// pending or its last runner stopped beating for staleAfter.
+func (s *Store) ClaimStage(ctx context.Context, jobID, stage string, staleAfter time.Duration) (attempt int, err error) {
+	at := now()
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The job row first, as every transaction that changes a job and
+		// its stages does: one lock order, no deadlock.
+		res := tx.Exec(`UPDATE jobs SET status = 'running', started_at = coalesce(started_at, ?), updated_at = ?
+			WHERE id = ? AND status IN ('pending', 'running')`, at, at, jobID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrStageNotClaimed
+		}
+		var attempts []int
+		if err := tx.Raw(`UPDATE job_stages s SET status = 'running', attempts = s.attempts + 1,
+				started_at = coalesce(s.started_at, ?), heartbeat_at = ?, error = NULL, updated_at = ?
+			WHERE s.job_id = ? AND s.name = ?
+			  AND (s.status = 'pending' OR (s.status = 'running' AND s.heartbeat_at < ?))
+			  AND NOT EXISTS (SELECT 1 FROM job_stages p
+			                  WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')
+			RETURNING s.attempts`, at, at, at, jobID, stage, at.Add(-staleAfter)).Scan(&attempts).Error; err != nil {
+			return err
+		}
+		if len(attempts) == 0 {
+			return ErrStageNotClaimed
+		}
+		attempt = attempts[0]
+		return nil
+	})
+	if errors.Is(err, ErrStageNotClaimed) {
+		return 0, err
+	}
+	return attempt, translate(err, "Stage")
+}
+
+// Heartbeat tells the sweeper that the runner of the stage's attempt is
+// alive. Every write of an attempt is fenced by its number: a runner that
+// was presumed dead and replaced changes nothing.
+func (s *Store) Heartbeat(ctx context.Context, jobID, stage string, attempt int) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE job_stages SET heartbeat_at = ?
+		WHERE job_id = ? AND name = ? AND status = 'running' AND attempts = ?`, now(), jobID, stage, attempt).Error
+	return translate(err, "Stage")
+}
+
+// CompleteStage writes a stage's result and its completed status in one
+// transaction, and queues the stages that this completion makes ready. The
+// job row is locked first, so of parallel stages finishing together exactly
+// one sees the others completed and queues the next stage: decided in SQL,
+// not in a worker's memory. A result of an attempt that lost (the stage was
+// completed or the job ended meanwhile) is discarded: ErrStageNotClaimed.
+func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt int, result []byte) ([]OutboxTask, error) {
+	st, ok := StageByName(stage)
+	if !ok {
+		return nil, fmt.Errorf("unknown stage %q", stage)
+	}
+	var next []OutboxTask
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var statuses []string
+		if err := tx.Raw("SELECT status FROM jobs WHERE id = ? FOR NO KEY UPDATE", jobID).Scan(&statuses).Error; err != nil {
+			return err
+		}
+		if len(statuses) == 0 || statuses[0] != StatusRunning {
+			return ErrStageNotClaimed
+		}
+		at := now()
+		res := tx.Exec(`UPDATE job_stages SET status = 'completed', completed_at = ?, heartbeat_at = NULL, error = NULL, updated_at = ?
+			WHERE job_id = ? AND name = ? AND status = 'running' AND attempts = ?`, at, at, jobID, stage, attempt)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrStageNotClaimed
+		}
+		// The column name comes from the fixed Stages table, never from input.
+		if err := tx.Exec("UPDATE jobs SET "+st.Column+" = ?, updated_at = ? WHERE id = ?", string(result), at, jobID).Error; err != nil {
+			return err
+		}
+		var err error
+		next, err = queueReadyStages(tx, jobID)
+		if err != nil {
+			return err
+		}
+		return tx.Exec(`UPDATE jobs SET status = 'completed', completed_at = ?, updated_at = ?
+			WHERE id = ? AND NOT EXISTS (SELECT 1 FROM job_stages WHERE job_id = ? AND status <> 'completed')`,
+			at, at, jobID, jobID).Error
+	})
+	if errors.Is(err, ErrStageNotClaimed) {
+		return nil, err
+	}
+	return next, translate(err, "Stage")
+}
+
+// queueReadyStages writes outbox rows for pending stages whose earlier
+// stages all completed. The unique task id makes a second call a no-op.
+func queueReadyStages(tx *gorm.DB, jobID string) ([]OutboxTask, error) {
+	var next []OutboxTask
+	err := tx.Raw(`INSERT INTO outbox (job_id, stage, task_id)
+		SELECT s.job_id, s.name, s.job_id || ':' || s.name FROM job_stages s
+		WHERE s.job_id = ? AND s.status = 'pending'
+		  AND NOT EXISTS (SELECT 1 FROM job_stages p WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')
+		ON CONFLICT (task_id) DO NOTHING
+		RETURNING id, job_id, stage, task_id`, jobID).Scan(&next).Error
+	return next, err
+}
+
+// RetryStage puts a failed attempt's stage back to pending, so that the
+// queue's retry can claim it at once.
+func (s *Store) RetryStage(ctx context.Context, jobID, stage string, attempt int, reason string) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE job_stages SET status = 'pending', error = ?, heartbeat_at = NULL, updated_at = ?
+		WHERE job_id = ? AND name = ? AND status = 'running' AND attempts = ?`, reason, now(), jobID, stage, attempt).Error
+	return translate(err, "Stage")
+}
+
+// FailStage fails a stage for good: the job fails with a message naming the
+// stage, and its stages that did not start are cancelled. An attempt that
+// was replaced meanwhile fails nothing: ErrStageNotClaimed.
+func (s *Store) FailStage(ctx context.Context, jobID, stage string, attempt int, reason string) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		at := now()
+		if err := tx.Exec("SELECT 1 FROM jobs WHERE id = ? FOR NO KEY UPDATE", jobID).Error; err != nil {
+			return err
+		}
+		res := tx.Exec(`UPDATE job_stages SET status = 'failed', error = ?, completed_at = ?, heartbeat_at = NULL, updated_at = ?
+			WHERE job_id = ? AND name = ? AND status = 'running' AND attempts = ?`, reason, at, at, jobID, stage, attempt)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrStageNotClaimed
+		}
+		if err := tx.Exec(`UPDATE job_stages SET status = 'cancelled', updated_at = ?
+			WHERE job_id = ? AND status = 'pending'`, at, jobID).Error; err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("The %s stage failed: %s", stage, reason)
+		return tx.Exec(`UPDATE jobs SET status = 'failed', error_message = ?, completed_at = ?, updated_at = ?
+			WHERE id = ? AND status IN ('pending', 'running')`, msg, at, at, jobID).Error
+	})
+	if errors.Is(err, ErrStageNotClaimed) {
+		return err
+	}
+	return translate(err, "Stage")
+}
+
+// StageRef names a stage of a job and the task it was last queued under.
+type StageRef struct {
+	JobID    string
+	Name     string
+	Attempts int
+	TaskID   *string
+}
+
+// StaleStages lists running stages whose runner stopped beating for
+// staleAfter: their worker died.
+func (s *Store) StaleStages(ctx context.Context, staleAfter time.Duration, limit int) ([]StageRef, error) {
+	var refs []StageRef
+	err := s.db.WithContext(ctx).Raw(`SELECT s.job_id, s.name, s.attempts, s.task_id FROM job_stages s
+		JOIN jobs j ON j.id = s.job_id AND j.status = 'running'
+		WHERE s.status = 'running' AND s.heartbeat_at < ? LIMIT ?`, now().Add(-staleAfter), limit).Scan(&refs).Error
+	return refs, translate(err, "Stages")
+}
+
+// WaitingStages lists pending stages that are ready to run and were queued
+// more than olderThan ago: if their task is gone from the queue (Redis lost
+// it) they must be queued again.
+func (s *Store) WaitingStages(ctx context.Context, olderThan time.Duration, limit int) ([]StageRef, error) {
+	var refs []StageRef
+	err := s.db.WithContext(ctx).Raw(`SELECT s.job_id, s.name, s.attempts, s.task_id FROM job_stages s
+		JOIN jobs j ON j.id = s.job_id AND j.status IN ('pending', 'running')
+		WHERE s.status = 'pending' AND s.enqueued_at < ?
+		  AND NOT EXISTS (SELECT 1 FROM job_stages p WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')
+		LIMIT ?`, now().Add(-olderThan), limit).Scan(&refs).Error
+	return refs, translate(err, "Stages")
+}
+
+// Requeue hands a pending stage whose task was lost (or is held by a dead
+// worker) to the queue again through the outbox, under a new task id. Of
+// sweepers racing for the same stage one wins: the row is re-checked under
+// its lock.
+func (s *Store) Requeue(ctx context.Context, ref StageRef, lostAfter time.Duration) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return requeueWhere(tx, ref, "status = 'pending' AND enqueued_at < ?", now().Add(-lostAfter))
+	})
+	return translate(err, "Stage")
+}
+
+// ReleaseStale takes a stage from a runner that stopped beating: the stage
+// goes back to pending and to the queue under a new task id. Nothing happens
+// if the runner beat again meanwhile.
+func (s *Store) ReleaseStale(ctx context.Context, ref StageRef, staleAfter time.Duration) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return requeueWhere(tx, ref, "status = 'running' AND attempts = ? AND heartbeat_at < ?", ref.Attempts, now().Add(-staleAfter))
+	})
+	return translate(err, "Stage")
+}
+
+// requeueWhere sets the stage pending under a new task id if cond still
+// holds, and writes that task to the outbox, old enough for the next sweep
+// to deliver it.
+func requeueWhere(tx *gorm.DB, ref StageRef, cond string, args ...any) error {
+	at := now()
+	var requeues []int
+	err := tx.Raw(`UPDATE job_stages SET status = 'pending', heartbeat_at = NULL, enqueued_at = ?,
+			requeues = requeues + 1, updated_at = ?
+		WHERE job_id = ? AND name = ? AND `+cond+` RETURNING requeues`,
+		append([]any{at, at, ref.JobID, ref.Name}, args...)...).Scan(&requeues).Error
+	if err != nil || len(requeues) == 0 {
+		return err
+	}
+	return tx.Exec(`INSERT INTO outbox (job_id, stage, task_id, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (task_id) DO NOTHING`,
+		ref.JobID, ref.Name, TaskID(ref.JobID, ref.Name, requeues[0]), at.Add(-time.Hour)).Error
+}

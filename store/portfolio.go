@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+)
+
+// Holdings is everything the planner snapshots of a user: the user, the
+// accounts newest first, and each account's positions with instruments.
+type Holdings struct {
+	User      User
+	Accounts  []Account
+	Positions map[string][]Position // by account id, each by symbol
+}
+
+// HoldingsOf reads a user's holdings in one read-only transaction, so the
+// snapshot is consistent.
+func (s *Store) HoldingsOf(ctx context.Context, userID string) (Holdings, error) {
+	h := Holdings{Positions: map[string][]Position{}}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").Error; err != nil {
+			return err
+		}
+		if err := tx.First(&h.User, "clerk_user_id = ?", userID).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("clerk_user_id = ?", userID).Order("created_at DESC, id DESC").Find(&h.Accounts).Error; err != nil {
+			return err
+		}
+		var positions []Position
+		if err := tx.Preload("Instrument").
+			Where("account_id IN (SELECT id FROM accounts WHERE clerk_user_id = ?)", userID).
+			Order("symbol").Find(&positions).Error; err != nil {
+			return err
+		}
+		for _, p := range positions {
+			h.Positions[p.AccountID] = append(h.Positions[p.AccountID], p)
+		}
+		return nil
+	})
+	return h, translate(err, "Holdings")
+}
+
+// InstrumentUpdate is what the planner learned of an instrument.
+type InstrumentUpdate struct {
+	Symbol string
+	// Price, when set, is a fresh quote as of PriceAt.
+	Price   *decimal.Decimal
+	PriceAt time.Time
+	// Allocations, when set, were inferred for an instrument that had none.
+	Regions, Sectors, AssetClasses Allocation
+}
+
+// UpdateInstruments records fresh prices and inferred allocations. Inferred
+// allocations never overwrite ones an instrument already has.
+func (s *Store) UpdateInstruments(ctx context.Context, updates []InstrumentUpdate) error {
+	if len(updates) == 0 {
+		return nil
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, u := range updates {
+			if u.Price != nil {
+				if err := tx.Exec(`UPDATE instruments SET current_price = ?, price_updated_at = ?, updated_at = ?
+					WHERE symbol = ?`, *u.Price, u.PriceAt, now(), u.Symbol).Error; err != nil {
+					return err
+				}
+			}
+			if u.AssetClasses != nil {
+				if err := tx.Exec(`UPDATE instruments SET allocation_regions = ?, allocation_sectors = ?,
+					allocation_asset_class = ?, allocation_inferred = true, updated_at = ?
+					WHERE symbol = ? AND allocation_asset_class = '{}'::jsonb`,
+					u.Regions, u.Sectors, u.AssetClasses, now(), u.Symbol).Error; err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return translate(err, "Instruments")
+}

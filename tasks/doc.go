@@ -1,0 +1,28 @@
+// Package tasks runs analysis jobs on asynq.
+//
+// Lifecycle of a job:
+//
+//  1. Define: every stage of store.Stages is one task type, "stage:<name>",
+//     whose payload names the job and the stage (StagePayload). NewStageTask
+//     builds it with the stage's queue, timeout, retry policy and a
+//     deterministic task id (<job_id>:<stage>).
+//  2. Enqueue: the API writes the job, its stages and an outbox row for the
+//     planner in one transaction, then Deliver hands the task to Redis and
+//     marks the row delivered. If Redis is down the row stays, and the
+//     Sweeper of any worker delivers it later.
+//  3. Register and start: cmd/worker builds NewServer and NewMux(handler);
+//     every replica pulls from the same queues.
+//  4. Run: Handler claims the stage in PostgreSQL (only when the job is
+//     unfinished, earlier stages completed and no live runner has it),
+//     beats a heartbeat while the stage function runs, and writes the result
+//     with the completed status in one transaction. That transaction also
+//     queues the stages the completion makes ready, decided in SQL under the
+//     job row's lock: the last of charter, reporter and retirement to finish
+//     queues summary. An attempt that lost (the stage was done meanwhile, or
+//     the job was cancelled) writes nothing.
+//  5. Recover: the Sweeper re-queues, under a new task id, running stages
+//     whose heartbeat went stale (their worker died) and pending stages whose
+//     task vanished from Redis. Enqueueing twice is harmless.
+//  6. Stop: Shutdown lets running stages finish within the server's timeout;
+//     the rest go back to the queue.
+package tasks

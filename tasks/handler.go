@@ -1,0 +1,153 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/alex-advisor/alex/queue"
+	"github.com/alex-advisor/alex/store"
+)
+
+// StageFunc computes a stage's result from its job (with the results of the
+// earlier stages). It must honour ctx; wrap an error in asynq.SkipRetry when
+// trying again cannot help.
+type StageFunc func(ctx context.Context, job store.Job) ([]byte, error)
+
+// Handler runs stage tasks.
+type Handler struct {
+	Store  *store.Store
+	Queue  *queue.Queue
+	Log    *slog.Logger
+	Stages map[string]StageFunc
+	// HeartbeatEvery is how often a running stage says it is alive, and
+	// StaleAfter how long a silent one is left before another worker takes
+	// it over (see Sweeper).
+	HeartbeatEvery time.Duration
+	StaleAfter     time.Duration
+}
+
+// Default heartbeat timing: a dead worker's stage runs again within seconds,
+// far sooner than asynq's lease expiry.
+const (
+	DefaultHeartbeatEvery = time.Second
+	DefaultStaleAfter     = 5 * time.Second
+)
+
+// ProcessTask runs one attempt of a stage.
+func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p StagePayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("decode %s payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+	}
+	run, ok := h.Stages[p.Stage]
+	if !ok {
+		return fmt.Errorf("no stage %q: %w", p.Stage, asynq.SkipRetry)
+	}
+	taskID, _ := asynq.GetTaskID(ctx)
+	log := h.Log.With("job_id", p.JobID, "stage", p.Stage, "task_id", taskID)
+
+	attempt, err := h.Store.ClaimStage(ctx, p.JobID, p.Stage, h.StaleAfter)
+	if errors.Is(err, store.ErrStageNotClaimed) {
+		log.DebugContext(ctx, "stage not claimed: done, cancelled, waiting or running elsewhere")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	h.publish(ctx, p.JobID, log)
+	log = log.With("attempt", attempt)
+	start := time.Now()
+
+	result, err := h.runWithHeartbeat(ctx, run, p, attempt)
+	if err != nil {
+		return h.fail(ctx, p, attempt, err, log)
+	}
+	next, err := h.Store.CompleteStage(ctx, p.JobID, p.Stage, attempt, result)
+	if errors.Is(err, store.ErrStageNotClaimed) {
+		log.InfoContext(ctx, "stage result discarded: another attempt finished it or the job ended")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "stage completed", "duration_ms", time.Since(start).Milliseconds())
+	h.publish(ctx, p.JobID, log)
+	Deliver(ctx, h.Queue, h.Store, log, next)
+	return nil
+}
+
+func (h *Handler) runWithHeartbeat(ctx context.Context, run StageFunc, p StagePayload, attempt int) ([]byte, error) {
+	job, err := h.Store.JobByID(ctx, p.JobID)
+	if err != nil {
+		return nil, err
+	}
+	beatCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go h.beat(beatCtx, p, attempt)
+	return run(ctx, job)
+}
+
+func (h *Handler) beat(ctx context.Context, p StagePayload, attempt int) {
+	tick := time.NewTicker(h.HeartbeatEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := h.Store.Heartbeat(ctx, p.JobID, p.Stage, attempt); err != nil && ctx.Err() == nil {
+				h.Log.WarnContext(ctx, "heartbeat failed", "job_id", p.JobID, "stage", p.Stage, "err", err)
+			}
+		}
+	}
+}
+
+// fail puts the stage back for asynq's retry, or, when no retry is left or
+// none can help, fails the job naming the stage.
+func (h *Handler) fail(ctx context.Context, p StagePayload, attempt int, cause error, log *slog.Logger) error {
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetried, _ := asynq.GetMaxRetry(ctx)
+	final := errors.Is(cause, asynq.SkipRetry) || retried >= maxRetried
+	// The stage's own context may be spent (timeout): record with a fresh one.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if !final {
+		log.WarnContext(ctx, "stage attempt failed; retrying", "err", cause, "retry", retried)
+		if err := h.Store.RetryStage(wctx, p.JobID, p.Stage, attempt, cause.Error()); err != nil {
+			return errors.Join(cause, err)
+		}
+		return cause
+	}
+	log.ErrorContext(ctx, "stage failed for good", "err", cause, "retry", retried)
+	err := h.Store.FailStage(wctx, p.JobID, p.Stage, attempt, failureReason(cause))
+	if errors.Is(err, store.ErrStageNotClaimed) {
+		log.InfoContext(ctx, "stage failure discarded: another attempt replaced this one")
+		return nil
+	}
+	if err != nil {
+		return errors.Join(cause, err)
+	}
+	h.publish(wctx, p.JobID, log)
+	return fmt.Errorf("%w: %w", cause, asynq.SkipRetry)
+}
+
+// failureReason is the part of a stage error shown to the user.
+func failureReason(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "it took too long"
+	}
+	return strings.TrimSuffix(err.Error(), ": "+asynq.SkipRetry.Error())
+}
+
+func (h *Handler) publish(ctx context.Context, jobID string, log *slog.Logger) {
+	if err := h.Queue.PublishJobChanged(ctx, jobID); err != nil {
+		log.WarnContext(ctx, "job event not published", "err", err)
+	}
+}

@@ -1,0 +1,84 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/alex-advisor/alex/queue"
+	"github.com/alex-advisor/alex/store"
+)
+
+// TypeStagePrefix starts the type of every stage task: "stage:planner", ...
+const TypeStagePrefix = "stage:"
+
+// Queues with their priorities: finishing a job first keeps latency low.
+const (
+	QueueCritical = "critical" // summary: the last stage of a job
+	QueueDefault  = "default"  // every other stage
+	QueueLow      = "low"      // scheduled refreshes
+)
+
+// Queues weighs the queues for the asynq server.
+var Queues = map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1}
+
+// StagePayload is the payload of a stage task.
+type StagePayload struct {
+	JobID string `json:"job_id"`
+	Stage string `json:"stage"`
+}
+
+const (
+	// stageTimeout bounds one attempt of a stage.
+	stageTimeout = 2 * time.Minute
+	// maxRetry is how often a failing stage is tried again before the job fails.
+	maxRetry = 3
+)
+
+// NewStageTask builds the task of an outbox row.
+func NewStageTask(t store.OutboxTask) *asynq.Task {
+	payload, _ := json.Marshal(StagePayload{JobID: t.JobID, Stage: t.Stage}) // two strings: cannot fail
+	return asynq.NewTask(TypeStagePrefix+t.Stage, payload,
+		asynq.TaskID(t.TaskID), asynq.Queue(QueueFor(t.Stage)),
+		asynq.MaxRetry(maxRetry), asynq.Timeout(stageTimeout))
+}
+
+// QueueFor is the queue of a stage's tasks.
+func QueueFor(stage string) string {
+	if stage == "summary" {
+		return QueueCritical
+	}
+	return QueueDefault
+}
+
+// RetryDelay backs off 0.5 s, 1 s, 2 s, ... up to 30 s: stages are short, and
+// asynq's default (minutes) would hold a job up for no reason.
+func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
+	d := time.Duration(float64(500*time.Millisecond) * math.Pow(2, float64(n)))
+	return min(d, 30*time.Second)
+}
+
+// Deliver hands outbox tasks to the queue and marks the delivered ones. What
+// fails stays in the outbox for the Sweeper; the error is only logged.
+func Deliver(ctx context.Context, q *queue.Queue, s *store.Store, log *slog.Logger, tasks []store.OutboxTask) {
+	delivered := enqueue(ctx, q, log, tasks)
+	if err := s.MarkDelivered(ctx, delivered...); err != nil {
+		log.WarnContext(ctx, "outbox not marked delivered; the sweeper will deliver again", "err", err)
+	}
+}
+
+func enqueue(ctx context.Context, q *queue.Queue, log *slog.Logger, tasks []store.OutboxTask) []int64 {
+	delivered := make([]int64, 0, len(tasks))
+	for _, t := range tasks {
+		if err := q.Enqueue(ctx, NewStageTask(t)); err != nil {
+			log.WarnContext(ctx, "task stays in the outbox", "task_id", t.TaskID, "job_id", t.JobID, "err", err)
+			continue
+		}
+		delivered = append(delivered, t.ID)
+	}
+	return delivered
+}

@@ -1,0 +1,101 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/alex-advisor/alex/queue"
+	"github.com/alex-advisor/alex/store"
+)
+
+// WorkerOptions configure a Worker; zero values take the defaults.
+type WorkerOptions struct {
+	Concurrency       int
+	TaskCheckInterval time.Duration
+	ShutdownTimeout   time.Duration
+	HeartbeatEvery    time.Duration
+	StaleAfter        time.Duration
+	SweepEvery        time.Duration
+	// LostAfter is how long a queued stage waits before the sweeper checks
+	// that its task is still in Redis.
+	LostAfter time.Duration
+	Log       *slog.Logger
+}
+
+func (o *WorkerOptions) defaults() {
+	if o.Concurrency == 0 {
+		o.Concurrency = 10
+	}
+	if o.TaskCheckInterval == 0 {
+		o.TaskCheckInterval = 10 * time.Millisecond
+	}
+	if o.ShutdownTimeout == 0 {
+		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.HeartbeatEvery == 0 {
+		o.HeartbeatEvery = DefaultHeartbeatEvery
+	}
+	if o.StaleAfter == 0 {
+		o.StaleAfter = DefaultStaleAfter
+	}
+	if o.SweepEvery == 0 {
+		o.SweepEvery = time.Second
+	}
+	if o.LostAfter == 0 {
+		o.LostAfter = 5 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+}
+
+// Worker is one replica of the stage worker pool: the asynq server with
+// the stage handler, and the sweeper.
+type Worker struct {
+	server  *asynq.Server
+	mux     *asynq.ServeMux
+	sweeper *Sweeper
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// NewWorker builds a worker running stages.
+func NewWorker(s *store.Store, q *queue.Queue, stages map[string]StageFunc, o WorkerOptions) *Worker {
+	o.defaults()
+	h := &Handler{Store: s, Queue: q, Log: o.Log, Stages: stages,
+		HeartbeatEvery: o.HeartbeatEvery, StaleAfter: o.StaleAfter}
+	return &Worker{
+		server: NewServer(q.ConnOpt(), ServerOptions{Concurrency: o.Concurrency,
+			TaskCheckInterval: o.TaskCheckInterval, ShutdownTimeout: o.ShutdownTimeout, Log: o.Log}),
+		mux: NewMux(h),
+		sweeper: &Sweeper{Store: s, Queue: q, Log: o.Log, Every: o.SweepEvery, StaleAfter: o.StaleAfter,
+			OutboxGrace: 2 * time.Second, LostAfter: o.LostAfter},
+	}
+}
+
+// Start starts processing and sweeping.
+func (w *Worker) Start(ctx context.Context) error {
+	if err := w.server.Start(w.mux); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	ctx, w.stop = context.WithCancel(ctx)
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		w.sweeper.Run(ctx)
+	}()
+	return nil
+}
+
+// Shutdown stops taking tasks, lets running stages finish within the
+// shutdown timeout and hands the rest back to the queue.
+func (w *Worker) Shutdown() {
+	w.stop()
+	w.wg.Wait()
+	w.server.Shutdown()
+}
