@@ -105,7 +105,7 @@ func countPayloadWrites(t *testing.T, h *harness) {
 	require.NoError(t, db.Exec(`CREATE TRIGGER jobs_payload_writes AFTER UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION record_payload_writes();`).Error)
 }
 
-func buildWorker(t *testing.T) string {
+func buildWorker(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "worker")
 	cmd := exec.Command("go", "build", "-o", bin, "../cmd/worker")
@@ -114,7 +114,7 @@ func buildWorker(t *testing.T) string {
 	return bin
 }
 
-func startWorkerProcess(t *testing.T, bin string, h *harness, name string) *exec.Cmd {
+func startWorkerProcess(t testing.TB, bin string, h *harness, name string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),

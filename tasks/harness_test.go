@@ -28,7 +28,7 @@ import (
 // tokens, a schema of the real PostgreSQL, a redis-server of its own, and
 // workers started by the test.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	store  *store.Store
 	schema string
 	redis  *redistest.Server
@@ -45,7 +45,7 @@ func testLog() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-func newHarness(t *testing.T, maxActive int) *harness {
+func newHarness(t testing.TB, maxActive int) *harness {
 	t.Helper()
 	h := &harness{t: t, log: testLog()}
 	h.store, h.schema = storetest.MustOpenSchema(t)
@@ -74,7 +74,7 @@ func (h *harness) startWorker(stages map[string]tasks.StageFunc, o tasks.WorkerO
 	h.t.Helper()
 	o.Log = h.log
 	if o.StaleAfter == 0 {
-		o.StaleAfter = time.Second
+		o.StaleAfter = 3 * time.Second
 		o.HeartbeatEvery = 100 * time.Millisecond
 	}
 	if o.SweepEvery == 0 {
@@ -99,7 +99,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(r.body, &m), "body: %s", r.body)

@@ -2,6 +2,7 @@ package tasks_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -291,7 +292,7 @@ func TestEventStreamShowsStagesAndCloses(t *testing.T) {
 				Status string `json:"status"`
 			} `json:"stages"`
 		}
-		require.NoError(t, jsonUnmarshal(data, &job))
+		require.NoError(t, json.Unmarshal([]byte(data), &job))
 		n := 0
 		for _, st := range job.Stages {
 			if st.Status == "completed" {

@@ -62,7 +62,7 @@ func TestSilentStageIsTakenOver(t *testing.T) {
 	// Its task is gone, as if asynq had handed it out and lost the worker.
 	require.NoError(t, h.queue.Inspector().DeleteTask(tasks.QueueDefault, store.TaskID(id, "planner", 0)))
 
-	h.startWorker(h.realStages(), tasks.WorkerOptions{StaleAfter: 500 * time.Millisecond, HeartbeatEvery: 100 * time.Millisecond})
+	h.startWorker(h.realStages(), tasks.WorkerOptions{StaleAfter: 2 * time.Second, HeartbeatEvery: 100 * time.Millisecond})
 	j := h.waitJob(id, 30*time.Second)
 	require.Equal(t, store.StatusCompleted, j.Status)
 	for _, st := range j.JobStages {
