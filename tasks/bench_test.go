@@ -98,4 +98,3 @@ func msAt(sorted []time.Duration, q float64) float64 {
 	i := min(int(float64(len(sorted))*q), len(sorted)-1)
 	return float64(sorted[i].Microseconds()) / 1000
 }
-
