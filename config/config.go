@@ -22,6 +22,8 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL" secret:"url"`
 	RedisURL    string `env:"REDIS_URL" secret:"url"`
 	AutoMigrate bool   `env:"AUTO_MIGRATE" envDefault:"true"`
+	// DataDir holds the SQLite file of the embedded mode (no DATABASE_URL).
+	DataDir  string `env:"ALEX_DATA_DIR" envDefault:".alex"`
 	LogLevel    string `env:"LOG_LEVEL" envDefault:"info"`
 
 	AuthMode               string        `env:"AUTH_MODE"`
@@ -71,6 +73,13 @@ func Load() (Config, error) {
 	}
 	return cfg, cfg.Validate()
 }
+
+// EmbeddedDatabase tells whether the store is a SQLite file of DataDir.
+func (c Config) EmbeddedDatabase() bool { return c.DatabaseURL == "" }
+
+// EmbeddedRedis tells whether Redis runs inside the API process, which then
+// runs the worker too (no other process can reach that Redis).
+func (c Config) EmbeddedRedis() bool { return c.RedisURL == "" }
 
 // Production tells whether ALEX_ENV=production.
 func (c Config) Production() bool { return c.Env == "production" }

@@ -119,7 +119,7 @@ func (s *Store) CreateJob(ctx context.Context, nj NewJob) (job Job, task *Outbox
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The user row serializes this user's submits: the active count and
 		// the idempotency key are read under it.
-		if err := tx.Exec("SELECT 1 FROM users WHERE clerk_user_id = ? FOR NO KEY UPDATE", nj.UserID).Error; err != nil {
+		if err := tx.Exec("SELECT 1 FROM users WHERE clerk_user_id = ?"+lockRow(tx, "FOR NO KEY UPDATE"), nj.UserID).Error; err != nil {
 			return err
 		}
 		if nj.IdempotencyKey != "" {
@@ -288,14 +288,17 @@ func (s *Store) MarkDelivered(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return translate(markDelivered(s.db.WithContext(ctx), ids), "Outbox")
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return markDelivered(tx, ids) })
+	return translate(err, "Outbox")
 }
 
-func markDelivered(db *gorm.DB, ids []int64) error {
+func markDelivered(tx *gorm.DB, ids []int64) error {
 	at := now()
-	return db.Exec(`WITH d AS (UPDATE outbox SET delivered_at = ? WHERE id IN ? RETURNING job_id, stage, task_id)
-		UPDATE job_stages s SET task_id = d.task_id, enqueued_at = ? FROM d
-		WHERE s.job_id = d.job_id AND s.name = d.stage`, at, ids, at).Error
+	if err := tx.Exec(`UPDATE outbox SET delivered_at = ? WHERE id IN ?`, at, ids).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE job_stages SET task_id = o.task_id, enqueued_at = ? FROM outbox o
+		WHERE o.id IN ? AND job_stages.job_id = o.job_id AND job_stages.name = o.stage`, at, ids).Error
 }
 
 // DeliverOutbox hands undelivered outbox tasks older than minAge to deliver
@@ -306,7 +309,7 @@ func (s *Store) DeliverOutbox(ctx context.Context, minAge time.Duration, limit i
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var tasks []OutboxTask
 		if err := tx.Raw(`SELECT id, job_id, stage, task_id FROM outbox
-			WHERE delivered_at IS NULL AND created_at < ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+			WHERE delivered_at IS NULL AND created_at < ? ORDER BY id LIMIT ?`+lockRow(tx, "FOR UPDATE SKIP LOCKED"),
 			now().Add(-minAge), limit).Scan(&tasks).Error; err != nil {
 			return err
 		}
@@ -344,13 +347,13 @@ func (s *Store) ClaimStage(ctx context.Context, jobID, stage string, staleAfter 
 			return ErrStageNotClaimed
 		}
 		var attempts []int
-		if err := tx.Raw(`UPDATE job_stages s SET status = 'running', attempts = s.attempts + 1,
+		if err := tx.Raw(`UPDATE job_stages AS s SET status = 'running', attempts = s.attempts + 1,
 				started_at = coalesce(s.started_at, ?), heartbeat_at = ?, error = NULL, updated_at = ?
 			WHERE s.job_id = ? AND s.name = ?
 			  AND (s.status = 'pending' OR (s.status = 'running' AND s.heartbeat_at < ?))
 			  AND NOT EXISTS (SELECT 1 FROM job_stages p
 			                  WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')
-			RETURNING s.attempts`, at, at, at, jobID, stage, at.Add(-staleAfter)).Scan(&attempts).Error; err != nil {
+			RETURNING attempts`, at, at, at, jobID, stage, at.Add(-staleAfter)).Scan(&attempts).Error; err != nil {
 			return err
 		}
 		if len(attempts) == 0 {
@@ -388,7 +391,7 @@ func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt 
 	var next []OutboxTask
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var statuses []string
-		if err := tx.Raw("SELECT status FROM jobs WHERE id = ? FOR NO KEY UPDATE", jobID).Scan(&statuses).Error; err != nil {
+		if err := tx.Raw("SELECT status FROM jobs WHERE id = ?"+lockRow(tx, "FOR NO KEY UPDATE"), jobID).Scan(&statuses).Error; err != nil {
 			return err
 		}
 		if len(statuses) == 0 || statuses[0] != StatusRunning {
@@ -449,7 +452,7 @@ func (s *Store) RetryStage(ctx context.Context, jobID, stage string, attempt int
 func (s *Store) FailStage(ctx context.Context, jobID, stage string, attempt int, reason string) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		at := now()
-		if err := tx.Exec("SELECT 1 FROM jobs WHERE id = ? FOR NO KEY UPDATE", jobID).Error; err != nil {
+		if err := tx.Exec("SELECT 1 FROM jobs WHERE id = ?"+lockRow(tx, "FOR NO KEY UPDATE"), jobID).Error; err != nil {
 			return err
 		}
 		res := tx.Exec(`UPDATE job_stages SET status = 'failed', error = ?, completed_at = ?, heartbeat_at = NULL, updated_at = ?

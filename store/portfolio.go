@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -21,9 +22,6 @@ type Holdings struct {
 func (s *Store) HoldingsOf(ctx context.Context, userID string) (Holdings, error) {
 	h := Holdings{Positions: map[string][]Position{}}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").Error; err != nil {
-			return err
-		}
 		if err := tx.First(&h.User, "clerk_user_id = ?", userID).Error; err != nil {
 			return err
 		}
@@ -40,7 +38,7 @@ func (s *Store) HoldingsOf(ctx context.Context, userID string) (Holdings, error)
 			h.Positions[p.AccountID] = append(h.Positions[p.AccountID], p)
 		}
 		return nil
-	})
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	return h, translate(err, "Holdings")
 }
 
@@ -71,7 +69,7 @@ func (s *Store) UpdateInstruments(ctx context.Context, updates []InstrumentUpdat
 			if u.AssetClasses != nil {
 				if err := tx.Exec(`UPDATE instruments SET allocation_regions = ?, allocation_sectors = ?,
 					allocation_asset_class = ?, allocation_inferred = true, updated_at = ?
-					WHERE symbol = ? AND allocation_asset_class = '{}'::jsonb`,
+					WHERE symbol = ? AND allocation_asset_class = '{}'`,
 					u.Regions, u.Sectors, u.AssetClasses, now(), u.Symbol).Error; err != nil {
 					return err
 				}

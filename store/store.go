@@ -1,6 +1,10 @@
 // Package store adapts PostgreSQL through GORM. The schema is owned by the
 // SQL migrations embedded in migrations/, applied with goose; GORM only reads
 // and writes rows.
+//
+// For the embedded laptop mode the same store runs on a SQLite file (a pure
+// Go driver): the same migrations, translated where PostgreSQL's dialect
+// differs (sqlite.go), and the same queries, written in the SQL both share.
 package store
 
 import (
@@ -40,6 +44,7 @@ type Store struct {
 
 // Options configure Open.
 type Options struct {
+	// URL is postgres://... or sqlite:<path of the database file>.
 	URL string
 	// Schema, when set, is the search_path of every connection (tests use one
 	// schema each).
@@ -48,13 +53,13 @@ type Options struct {
 	StatementTimeout time.Duration
 }
 
-// Open connects to PostgreSQL. It does not migrate.
+// Open connects to the database. It does not migrate.
 func Open(ctx context.Context, opts Options) (*Store, error) {
-	cfg, err := pgconnConfig(opts)
+	dialector, err := dialectorFor(opts)
 	if err != nil {
 		return nil, err
 	}
-	db, err := gorm.Open(postgres.New(postgres.Config{DSN: cfg}), &gorm.Config{
+	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		PrepareStmt:            true,
@@ -62,15 +67,20 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		NowFunc:                now,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open postgres: %w", err)
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
-		return nil, fmt.Errorf("open postgres: %w", err)
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	maxOpen := opts.MaxOpenConns
 	if maxOpen == 0 {
 		maxOpen = 20
+	}
+	if isSQLite(opts.URL) {
+		// One writer at a time is SQLite's rule: one connection keeps the
+		// store's transactions from waiting on each other's locks.
+		maxOpen = 1
 	}
 	sqlDB.SetMaxOpenConns(maxOpen)
 	sqlDB.SetMaxIdleConns(maxOpen)
@@ -83,6 +93,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+func dialectorFor(opts Options) (gorm.Dialector, error) {
+	if isSQLite(opts.URL) {
+		return sqliteDialector(opts.URL), nil
+	}
+	cfg, err := pgconnConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return postgres.New(postgres.Config{DSN: cfg}), nil
 }
 
 // pgconnConfig adds the search path and the statement timeout to the URL as
@@ -125,6 +146,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Migrate applies the embedded migrations under an advisory lock, so that
 // replicas starting together migrate once.
 func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
+	if s.sqlite() {
+		return s.migrateSQLite(ctx, log)
+	}
 	lockID := lock.DefaultLockID
 	if s.schema != "" {
 		lockID = int64(crc64.Checksum([]byte(s.schema), crc64.MakeTable(crc64.ECMA)) >> 1)
@@ -142,6 +166,10 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	return up(ctx, provider, log)
+}
+
+func up(ctx context.Context, provider *goose.Provider, log *slog.Logger) error {
 	results, err := provider.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -163,14 +191,14 @@ func notFound(what string) error {
 
 // translate turns database errors into domain errors once, here.
 func translate(err error, what string) error {
-	var pgErr *pgconn.PgError
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return notFound(what)
-	case errors.As(err, &pgErr):
-		switch pgErr.Code {
+	}
+	if code := sqlState(err); code != "" {
+		switch code {
 		case "23505":
 			return alex.Errorf(alex.ECONFLICT, "%s already exists.", what)
 		case "23503":
@@ -183,7 +211,7 @@ func translate(err error, what string) error {
 			// Serialization failure or deadlock: trying again succeeds.
 			return unavailable(err)
 		}
-		if len(pgErr.Code) == 5 && (pgErr.Code[:2] == "08" || pgErr.Code[:2] == "57" || pgErr.Code[:2] == "53") {
+		if len(code) == 5 && (code[:2] == "08" || code[:2] == "57" || code[:2] == "53") {
 			return unavailable(err)
 		}
 	}
@@ -191,6 +219,16 @@ func translate(err error, what string) error {
 		return unavailable(err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// sqlState is the SQLSTATE of a database error; SQLite's codes are mapped to
+// the PostgreSQL states they mean.
+func sqlState(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return sqliteState(err)
 }
 
 func isConnectionError(err error) bool {

@@ -105,7 +105,7 @@ func tradeQuantity(t Trade, price decimal.Decimal) (decimal.Decimal, error) {
 func buy(tx *gorm.DB, tr Transaction, field string) error {
 	res := tx.Model(&Account{}).
 		Where("id = ? AND cash_balance >= ?", tr.AccountID, tr.Amount).
-		Updates(map[string]any{"cash_balance": gorm.Expr("cash_balance - ?", tr.Amount), "updated_at": now()})
+		Updates(map[string]any{"cash_balance": gorm.Expr("round(cash_balance - ?, 2)", tr.Amount), "updated_at": now()})
 	if res.Error != nil {
 		return res.Error
 	}
@@ -116,7 +116,7 @@ func buy(tx *gorm.DB, tr Transaction, field string) error {
 	return tx.Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "account_id"}, {Name: "symbol"}},
 		DoUpdates: clause.Assignments(map[string]any{
-			"quantity":   gorm.Expr("positions.quantity + excluded.quantity"),
+			"quantity":   gorm.Expr("round(positions.quantity + excluded.quantity, 8)"),
 			"as_of_date": p.AsOfDate, "updated_at": now(),
 		}),
 	}).Omit("Instrument").Create(&p).Error
@@ -125,12 +125,12 @@ func buy(tx *gorm.DB, tr Transaction, field string) error {
 func sell(tx *gorm.DB, tr Transaction, field string) error {
 	at := now()
 	if err := tx.Model(&Account{}).Where("id = ?", tr.AccountID).
-		Updates(map[string]any{"cash_balance": gorm.Expr("cash_balance + ?", tr.Amount), "updated_at": at}).Error; err != nil {
+		Updates(map[string]any{"cash_balance": gorm.Expr("round(cash_balance + ?, 2)", tr.Amount), "updated_at": at}).Error; err != nil {
 		return err
 	}
 	res := tx.Model(&Position{}).
 		Where("account_id = ? AND symbol = ? AND quantity > ?", tr.AccountID, tr.Symbol, tr.Quantity).
-		Updates(map[string]any{"quantity": gorm.Expr("quantity - ?", tr.Quantity), "as_of_date": today(), "updated_at": at})
+		Updates(map[string]any{"quantity": gorm.Expr("round(quantity - ?, 8)", tr.Quantity), "as_of_date": today(), "updated_at": at})
 	if res.Error != nil {
 		return res.Error
 	}

@@ -5,15 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/alex-advisor/alex/cmd/internal/bootstrap"
 	"github.com/alex-advisor/alex/config"
 	alexhttp "github.com/alex-advisor/alex/http"
+	"github.com/alex-advisor/alex/tasks"
 )
 
 func main() {
@@ -49,11 +52,19 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	q, err := bootstrap.OpenQueue(cfg)
+	q, closeQueue, err := bootstrap.OpenQueue(cfg, log)
 	if err != nil {
 		return err
 	}
-	defer q.Close()
+	defer closeQueue()
+	if cfg.EmbeddedRedis() {
+		// Nothing outside this process reaches its Redis: it runs the stages.
+		w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, log), bootstrap.WorkerOptions(cfg, log.With("component", "worker")))
+		if err := w.Start(ctx); err != nil {
+			return err
+		}
+		defer w.Shutdown()
+	}
 	srv := alexhttp.New(alexhttp.Config{
 		Store: s, Queue: q, Verifier: verifier, Issuer: issuer, Log: log,
 		CORSOrigins:          cfg.CORSOrigins,
@@ -65,7 +76,42 @@ func run(ctx context.Context, args []string) error {
 			return errors.Join(s.Ping(ctx), q.Ping(ctx))
 		},
 	})
-	return serve(ctx, srv, fmt.Sprintf(":%d", cfg.Port), log)
+	addr := fmt.Sprintf(":%d", cfg.Port)
+	if cfg.EmbeddedDatabase() || cfg.EmbeddedRedis() {
+		printWelcome(os.Stderr, cfg)
+	}
+	return serve(ctx, srv, addr, log)
+}
+
+// printWelcome tells a person who ran the one command where things are and
+// how to get a token.
+func printWelcome(w io.Writer, cfg config.Config) {
+	base := fmt.Sprintf("http://localhost:%d", cfg.Port)
+	fmt.Fprintf(w, `
+Alex is running in embedded mode (for laptops; ALEX_ENV=production refuses it):
+  database  %s
+  redis     %s
+  worker    %s
+
+  API   %s/api/v1
+  Docs  %s/docs
+
+Get a token:
+  curl -s %s/api/v1/auth/register -H 'Content-Type: application/json' \
+    -d '{"email":"me@example.com","password":"choose-a-password"}'
+Then: curl -s %s/api/v1/user -H "Authorization: Bearer <token>"
+
+`, embeddedOr(cfg.EmbeddedDatabase(), "SQLite file "+filepath.Join(cfg.DataDir, "alex.db"), "DATABASE_URL"),
+		embeddedOr(cfg.EmbeddedRedis(), "in this process", "REDIS_URL"),
+		embeddedOr(cfg.EmbeddedRedis(), "in this process", "run cmd/worker"),
+		base, base, base, base)
+}
+
+func embeddedOr(embedded bool, yes, no string) string {
+	if embedded {
+		return yes
+	}
+	return no
 }
 
 // serve listens until ctx ends, then drains requests in flight.

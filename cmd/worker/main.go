@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -28,6 +29,9 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if cfg.EmbeddedRedis() || cfg.EmbeddedDatabase() {
+		return errors.New("cmd/worker needs DATABASE_URL and REDIS_URL; without them cmd/api runs the worker in its own process")
+	}
 	log := bootstrap.Logger(cfg).With("component", "worker")
 	log.Info("starting worker", "config", cfg)
 	s, err := bootstrap.OpenStore(ctx, cfg, log)
@@ -35,11 +39,11 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer s.Close()
-	q, err := bootstrap.OpenQueue(cfg)
+	q, closeQueue, err := bootstrap.OpenQueue(cfg, log)
 	if err != nil {
 		return err
 	}
-	defer q.Close()
+	defer closeQueue()
 	w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, log), bootstrap.WorkerOptions(cfg, log))
 	if err := w.Start(ctx); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for schema setup
@@ -29,9 +30,28 @@ func URL() string {
 
 // MustOpenDB returns a store on a fresh, migrated schema. A database that
 // does not answer fails the test: nothing is skipped.
+//
+// TEST_STORE=sqlite runs the same tests on the embedded mode's SQLite
+// instead: `TEST_STORE=sqlite go test ./http/` checks that the store's SQL
+// holds on both.
 func MustOpenDB(tb testing.TB) *store.Store {
 	tb.Helper()
+	if os.Getenv("TEST_STORE") == "sqlite" {
+		return MustOpenSQLite(tb)
+	}
 	s, _ := MustOpenSchema(tb)
+	return s
+}
+
+// MustOpenSQLite returns a store on a fresh, migrated SQLite file of the
+// test's own, as the embedded mode opens it.
+func MustOpenSQLite(tb testing.TB) *store.Store {
+	tb.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{URL: "sqlite:" + filepath.Join(tb.TempDir(), "alex.db")})
+	require.NoError(tb, err)
+	tb.Cleanup(func() { s.Close() })
+	require.NoError(tb, s.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	return s
 }
 

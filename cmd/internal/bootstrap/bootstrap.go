@@ -4,12 +4,14 @@ package bootstrap
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/alicebob/miniredis/v2"
 
 	"github.com/alex-advisor/alex/analysis"
 	"github.com/alex-advisor/alex/auth"
@@ -28,12 +30,19 @@ func Logger(cfg config.Config) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
 }
 
-// OpenStore connects to PostgreSQL and, unless AUTO_MIGRATE=false, migrates.
+// OpenStore connects to PostgreSQL (or, without DATABASE_URL, opens the
+// SQLite file of the embedded mode) and, unless AUTO_MIGRATE=false, migrates.
 func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	if cfg.DatabaseURL == "" {
-		return nil, errors.New("DATABASE_URL is not set")
+	url := cfg.DatabaseURL
+	if cfg.EmbeddedDatabase() {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("ALEX_DATA_DIR: %w", err)
+		}
+		path := filepath.Join(cfg.DataDir, "alex.db")
+		log.Info("no DATABASE_URL: using the embedded SQLite database", "path", path)
+		url = "sqlite:" + path
 	}
-	s, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL})
+	s, err := store.Open(ctx, store.Options{URL: url})
 	if err != nil {
 		return nil, err
 	}
@@ -100,12 +109,27 @@ func localAuth(ctx context.Context, cfg config.Config, s *store.Store) (*auth.Ve
 	return auth.NewVerifier(issuer.KeySource(), auth.VerifierOptions{Issuer: iss}), issuer, nil
 }
 
-// OpenQueue connects to Redis.
-func OpenQueue(cfg config.Config) (*queue.Queue, error) {
-	if cfg.RedisURL == "" {
-		return nil, errors.New("REDIS_URL is not set")
+// OpenQueue connects to Redis, or, without REDIS_URL, starts one inside
+// this process. close stops both.
+func OpenQueue(cfg config.Config, log *slog.Logger) (q *queue.Queue, close func(), err error) {
+	url := cfg.RedisURL
+	stopRedis := func() {}
+	if cfg.EmbeddedRedis() {
+		r := miniredis.NewMiniRedis()
+		// asynq leases and locks expire by TTL: let them, as Redis would.
+		r.ClockTTL(true)
+		if err := r.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, nil, fmt.Errorf("embedded redis: %w", err)
+		}
+		log.Info("no REDIS_URL: using an in-process Redis", "addr", r.Addr())
+		url, stopRedis = "redis://"+r.Addr(), r.Close
 	}
-	return queue.Open(cfg.RedisURL)
+	q, err = queue.Open(url)
+	if err != nil {
+		stopRedis()
+		return nil, nil, err
+	}
+	return q, func() { q.Close(); stopRedis() }, nil
 }
 
 // Stages returns the analysis stage functions of the configuration.
