@@ -24,7 +24,7 @@ type Config struct {
 	AutoMigrate bool   `env:"AUTO_MIGRATE" envDefault:"true"`
 	// DataDir holds the SQLite file of the embedded mode (no DATABASE_URL).
 	DataDir  string `env:"ALEX_DATA_DIR" envDefault:".alex"`
-	LogLevel    string `env:"LOG_LEVEL" envDefault:"info"`
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
 
 	AuthMode               string        `env:"AUTH_MODE"`
 	ClerkSecretKey         string        `env:"CLERK_SECRET_KEY" secret:"true"`
