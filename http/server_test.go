@@ -10,11 +10,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex/internal/faultproxy"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/store/storetest"
 )
@@ -256,12 +256,13 @@ func TestBodyOverServerLimit(t *testing.T) {
 }
 
 // When PostgreSQL stops answering, the API says 503 with Retry-After (the
-// contract), not 500, and /ready fails; /health still answers.
+// contract), not 500, and /ready fails; /health still answers. When it is
+// back, so is the API.
 func TestDatabaseDown(t *testing.T) {
 	t.Parallel()
-	proxy := newTCPProxy(t, "127.0.0.1:5432")
+	proxy := faultproxy.Start(t, "127.0.0.1:5432")
 	schema := storetest.NewSchema(t)
-	url := strings.Replace(storetest.URL(), "127.0.0.1:5432", proxy.addr(), 1)
+	url := strings.Replace(storetest.URL(), "127.0.0.1:5432", proxy.Addr(), 1)
 	require.NotEqual(t, storetest.URL(), url, "the test database is on 127.0.0.1:5432")
 	s, err := store.Open(context.Background(), store.Options{URL: url, Schema: schema, MaxOpenConns: 4})
 	require.NoError(t, err)
@@ -271,7 +272,7 @@ func TestDatabaseDown(t *testing.T) {
 	tok := api.token(t, "user_ada")
 	api.createAccount(t, tok, map[string]any{"account_name": "Before the outage"})
 
-	proxy.stop()
+	proxy.Cut()
 
 	for _, tc := range []struct{ method, path string }{
 		{http.MethodGet, "/api/v1/accounts"},
@@ -282,57 +283,14 @@ func TestDatabaseDown(t *testing.T) {
 		resp, raw := api.do(t, tc.method, tc.path, tok, nil)
 		requireProblem(t, resp, raw, http.StatusServiceUnavailable)
 		require.Equal(t, "5", resp.Header.Get("Retry-After"), tc.path)
-		require.NotContains(t, string(raw), proxy.addr(), "no internals")
+		require.NotContains(t, string(raw), proxy.Addr(), "no internals")
 	}
 	resp, _ := api.do(t, http.MethodGet, "/health", "", nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-}
 
-// tcpProxy forwards connections to PostgreSQL until stopped; stopping it
-// closes every connection and refuses new ones, as a database that went away.
-type tcpProxy struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-	wg    sync.WaitGroup
-}
-
-func newTCPProxy(t *testing.T, target string) *tcpProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &tcpProxy{ln: ln}
-	p.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			p.wg.Go(func() { _, _ = io.Copy(up, c); up.Close() })
-			p.wg.Go(func() { _, _ = io.Copy(c, up); c.Close() })
-		}
-	})
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *tcpProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *tcpProxy) stop() {
-	p.ln.Close()
-	p.mu.Lock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-	p.mu.Unlock()
-	p.wg.Wait()
+	// Back without a restart: the pool dials again.
+	proxy.Restore()
+	require.Len(t, api.accounts(t, tok), 1)
+	resp, raw := api.do(t, http.MethodGet, "/ready", "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", raw)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 )
@@ -114,7 +115,10 @@ func (h *Handler) beat(ctx context.Context, p StagePayload, attempt int) {
 func (h *Handler) fail(ctx context.Context, p StagePayload, attempt int, cause error, log *slog.Logger) error {
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetried, _ := asynq.GetMaxRetry(ctx)
-	final := errors.Is(cause, asynq.SkipRetry) || retried >= maxRetried
+	// A dependency that is down fails no job: the stage waits for it (the
+	// sweeper queues it again when asynq gave up on the task).
+	unavailable := alex.ErrorCode(cause) == alex.EUNAVAILABLE
+	final := !unavailable && (errors.Is(cause, asynq.SkipRetry) || retried >= maxRetried)
 	// The stage's own context may be spent (timeout): record with a fresh one.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

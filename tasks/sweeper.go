@@ -97,10 +97,7 @@ func (s *Sweeper) findLost(ctx context.Context) {
 			continue // never delivered: the outbox sweep covers it
 		}
 		state, found, err := s.Queue.TaskState(QueueFor(ref.Name), *ref.TaskID)
-		// A live worker claims a task it dequeues at once: a task active
-		// this long on a stage still pending was dequeued by a worker that
-		// died, and asynq would hand it out again only after its lease.
-		if err != nil || (found && state != asynq.TaskStateActive) {
+		if err != nil || (found && taskWillRun(state)) {
 			continue
 		}
 		s.Log.WarnContext(ctx, "stage task lost; queueing it again", "job_id", ref.JobID, "stage", ref.Name, "task_id", *ref.TaskID, "found", found)
@@ -108,4 +105,17 @@ func (s *Sweeper) findLost(ctx context.Context) {
 			s.Log.WarnContext(ctx, "requeue failed", "job_id", ref.JobID, "stage", ref.Name, "err", err)
 		}
 	}
+}
+
+// taskWillRun tells whether asynq will still hand out a task in this state.
+// A live worker claims a task it dequeues at once: a task active this long
+// on a stage still pending was dequeued by a worker that died (asynq would
+// hand it out again only after its lease). An archived one ran out of
+// retries while PostgreSQL was away.
+func taskWillRun(state asynq.TaskState) bool {
+	switch state {
+	case asynq.TaskStatePending, asynq.TaskStateScheduled, asynq.TaskStateRetry:
+		return true
+	}
+	return false
 }
