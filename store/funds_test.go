@@ -49,6 +49,7 @@ func TestTradeCreatesTheNewInstrumentInItsTransaction(t *testing.T) {
 	// refresh recorded, not the one the buyer's request carried.
 	cheaper := *fund
 	cheaper.CurrentPrice = decimal.NewNullDecimal(decimal.NewFromInt(1))
+	units = decimal.NewFromInt(1)
 	tr, err = s.ExecuteTrade(ctx, store.Trade{UserID: "user_1", AccountID: a.ID, Side: "buy", Symbol: "MF119063", Quantity: &units, NewInstrument: &cheaper})
 	require.NoError(t, err)
 	assert.Equal(t, "25.5", tr.Price.String())
