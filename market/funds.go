@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/alex-advisor/alex"
+	"github.com/alex-advisor/alex/analysis"
 )
 
 // Scheme is one mutual fund scheme with its latest NAV.
@@ -93,4 +94,19 @@ func Families(schemes []Scheme) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// Instrument describes the scheme as an instrument for the planner: a
+// mutual fund whose allocations are inferred by analysis.Classify from its
+// SEBI category and name (an Indian fund invests in asia, the closest
+// region of the enum; equity, debt and hybrid categories give the asset
+// classes). Price is the NAV, 0 when there is none.
+func (s Scheme) Instrument() analysis.Instrument {
+	in := analysis.Classify(analysis.Instrument{Symbol: s.Symbol, Name: s.Category + " - " + s.Name, Type: "mutual_fund"})
+	in.Name = s.Name
+	in.Type = "mutual_fund" // Classify may retype a known ticker; a scheme stays a fund
+	if s.NAV != nil {
+		in.Price = s.NAV.InexactFloat64()
+	}
+	return in
 }
