@@ -54,7 +54,9 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer q.Close()
+	_, funds := bootstrap.Market(cfg, q, log)
 	srv := alexhttp.New(alexhttp.Config{
+		Funds: funds,
 		Store: s, Queue: q, Verifier: verifier, Issuer: issuer, Log: log,
 		CORSOrigins:          cfg.CORSOrigins,
 		MaxActiveJobsPerUser: cfg.MaxActiveJobsPerUser,
