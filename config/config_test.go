@@ -30,9 +30,7 @@ func TestValidateMarketSettings(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Errorf("rapidapi with a key: %v", err)
 	}
-	if got := c.LogValue().String(); contains(got, "secret") {
+	if got := c.LogValue().String(); strings.Contains(got, "secret") {
 		t.Errorf("RAPIDAPI_KEY logged: %s", got)
 	}
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -90,17 +91,17 @@ func (e *statusError) retryable() bool {
 	return e.status == http.StatusTooManyRequests || e.status >= 500
 }
 
-// Get fetches url with the headers and returns the body of a 200 answer.
+// Get fetches target with the headers and returns the body of a 200 answer.
 // Errors wrap ErrUpstream; the URL is left out of them because it may carry
 // an API key.
-func (c *Client) Get(ctx context.Context, url string, header http.Header) ([]byte, error) {
+func (c *Client) Get(ctx context.Context, target string, header http.Header) ([]byte, error) {
 	var err error
 	for attempt := 0; ; attempt++ {
 		if err = c.Limiter.Wait(ctx); err != nil {
 			return nil, fmt.Errorf("%w: rate limit wait: %w", ErrUpstream, err)
 		}
 		var body []byte
-		body, err = c.attempt(ctx, url, header)
+		body, err = c.attempt(ctx, target, header)
 		if err == nil {
 			return body, nil
 		}
@@ -114,10 +115,10 @@ func (c *Client) Get(ctx context.Context, url string, header http.Header) ([]byt
 	return nil, fmt.Errorf("%w: %w", ErrUpstream, err)
 }
 
-func (c *Client) attempt(ctx context.Context, url string, header http.Header) ([]byte, error) {
+func (c *Client) attempt(ctx context.Context, target string, header http.Header) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}
@@ -126,9 +127,9 @@ func (c *Client) attempt(ctx context.Context, url string, header http.Header) ([
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		var urlErr interface{ Unwrap() error }
+		var urlErr *url.Error
 		if errors.As(err, &urlErr) {
-			err = urlErr.Unwrap() // drop the URL and its key
+			err = urlErr.Err // drop the URL and its key
 		}
 		return nil, err
 	}

@@ -77,7 +77,9 @@ feed:
 		select {
 		case next <- sym:
 		case <-ctx.Done():
+			mu.Lock()
 			errs = append(errs, ctx.Err())
+			mu.Unlock()
 			break feed
 		}
 	}
