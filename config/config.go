@@ -46,17 +46,31 @@ type Config struct {
 	MonitoringUser          string        `env:"MONITORING_USER"`
 	MonitoringPassword      string        `env:"MONITORING_PASSWORD" secret:"true"`
 
-	PolygonAPIKey string `env:"POLYGON_API_KEY" secret:"true"`
-	FundDataURL   string `env:"FUND_DATA_URL"`
-	LLMBaseURL    string `env:"LLM_BASE_URL"`
-	LLMAPIKey     string `env:"LLM_API_KEY" secret:"true"`
-	LLMModel      string `env:"LLM_MODEL" envDefault:"gpt-4o-mini"`
+	PolygonAPIKey            string        `env:"POLYGON_API_KEY" secret:"true"`
+	PolygonURL               string        `env:"POLYGON_URL" envDefault:"https://api.polygon.io"`
+	PolygonRequestsPerMinute float64       `env:"POLYGON_REQUESTS_PER_MINUTE" envDefault:"5"`
+	PriceRefreshInterval     time.Duration `env:"PRICE_REFRESH_INTERVAL" envDefault:"15m"`
+	PriceMaxAge              time.Duration `env:"PRICE_MAX_AGE" envDefault:"72h"`
+	FundDataProvider         string        `env:"FUND_DATA_PROVIDER" envDefault:"amfi"`
+	FundDataURL              string        `env:"FUND_DATA_URL"`
+	RapidAPIKey              string        `env:"RAPIDAPI_KEY" secret:"true"`
+	FundCacheTTL             time.Duration `env:"FUND_CACHE_TTL" envDefault:"1h"`
+	NAVRefreshCron           string        `env:"NAV_REFRESH_CRON" envDefault:"CRON_TZ=Asia/Kolkata 30 23 * * *"`
+	LLMBaseURL               string        `env:"LLM_BASE_URL"`
+	LLMAPIKey                string        `env:"LLM_API_KEY" secret:"true"`
+	LLMModel                 string        `env:"LLM_MODEL" envDefault:"gpt-4o-mini"`
 }
 
 // Auth modes.
 const (
 	AuthClerk = "clerk"
 	AuthLocal = "local"
+)
+
+// Fund data providers.
+const (
+	FundsAMFI     = "amfi"
+	FundsRapidAPI = "rapidapi"
 )
 
 // Load reads the environment and checks the settings against each other.
@@ -104,6 +118,21 @@ func (c Config) Validate() error {
 	}
 	if c.MaxActiveJobsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_ACTIVE_JOBS_PER_USER must be at least 1"))
+	}
+	switch c.FundDataProvider {
+	case FundsAMFI:
+	case FundsRapidAPI:
+		if c.RapidAPIKey == "" {
+			errs = append(errs, errors.New("FUND_DATA_PROVIDER=rapidapi needs RAPIDAPI_KEY"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("FUND_DATA_PROVIDER must be amfi or rapidapi, not %q", c.FundDataProvider))
+	}
+	if c.PriceRefreshInterval < time.Minute || c.PriceRefreshInterval > time.Hour {
+		errs = append(errs, errors.New("PRICE_REFRESH_INTERVAL must be from 1m to 60m"))
+	}
+	if c.FundCacheTTL <= 0 {
+		errs = append(errs, errors.New("FUND_CACHE_TTL must be positive"))
 	}
 	if c.WorkerConcurrency < 1 {
 		errs = append(errs, errors.New("WORKER_CONCURRENCY must be at least 1"))

@@ -30,6 +30,7 @@ import (
 	"github.com/alex-advisor/alex/auth"
 	"github.com/alex-advisor/alex/auth/authtest"
 	alexhttp "github.com/alex-advisor/alex/http"
+	"github.com/alex-advisor/alex/market"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/store/storetest"
 )
@@ -66,6 +67,7 @@ type apiOptions struct {
 	ready    func(context.Context) error
 	store    *store.Store
 	local    bool
+	funds    *market.FundCache
 }
 
 type apiOption func(*apiOptions)
@@ -83,6 +85,11 @@ func withReady(f func(context.Context) error) apiOption {
 // withStore serves an already opened store instead of a fresh one.
 func withStore(s *store.Store) apiOption {
 	return func(a *apiOptions) { a.store = s }
+}
+
+// withFunds serves the fund data routes from c.
+func withFunds(c *market.FundCache) apiOption {
+	return func(a *apiOptions) { a.funds = c }
 }
 
 // localMode builds the server as AUTH_MODE=local does: the service is its own
@@ -113,6 +120,7 @@ func newTestAPI(t testing.TB, opts ...apiOption) *testAPI {
 		Log:         slog.New(slog.NewTextHandler(logOut, nil)),
 		CORSOrigins: []string{"http://localhost:3000"},
 		Ready:       a.store.Ping,
+		Funds:       o.funds,
 	}
 	if o.ready != nil {
 		cfg.Ready = o.ready

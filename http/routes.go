@@ -14,6 +14,7 @@ func (s *Server) registerRoutes() {
 	s.registerPositionRoutes()
 	s.registerInstrumentRoutes()
 	s.registerTransactionRoutes()
+	s.registerFundRoutes()
 	s.registerJobRoutes()
 	s.registerMonitoring()
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/alex-advisor/alex/auth"
+	"github.com/alex-advisor/alex/market"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 )
@@ -50,6 +51,9 @@ type Config struct {
 	AdminUserIDs       []string
 	MonitoringUser     string
 	MonitoringPassword string
+	// Funds serves the fund data routes and the first purchase of a fund;
+	// nil answers them 503.
+	Funds *market.FundCache
 }
 
 // Server is the HTTP API.
@@ -92,7 +96,7 @@ func New(cfg Config) *Server {
 	app.Use(cors.New(cors.Config{
 		AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
 		AllowHeaders:  "Authorization, Content-Type, Idempotency-Key, If-None-Match, X-Request-ID",
-		ExposeHeaders: "Location, ETag, Retry-After, X-Request-ID",
+		ExposeHeaders: "Location, ETag, Retry-After, X-Request-ID, Warning, X-Cache, X-Data-Stale, X-Data-Fetched-At",
 	}))
 	app.Use(apiAlias)
 	app.Use("/api", s.authenticate)

@@ -69,6 +69,13 @@ func (s *Server) createTransaction(ctx context.Context, in *tradeInput) (*transa
 		return nil, alex.Invalid("body", "give exactly one of quantity and amount")
 	}
 	t := store.Trade{UserID: userID(ctx), AccountID: in.ID, Side: b.Side, Symbol: alex.NormalizeSymbol(b.Symbol)}
+	if b.Side == "buy" {
+		fund, err := s.newFundInstrument(ctx, t.Symbol)
+		if err != nil {
+			return nil, err
+		}
+		t.NewInstrument = fund
+	}
 	if b.Quantity != nil {
 		q := decimal.NewFromFloat(*b.Quantity)
 		t.Quantity = &q

@@ -47,6 +47,9 @@ func Open(url string) (*Queue, error) {
 // ConnOpt is the asynq connection, for servers and schedulers.
 func (q *Queue) ConnOpt() asynq.RedisConnOpt { return q.connOpt }
 
+// Redis is the go-redis client, for caches that live beside the queues.
+func (q *Queue) Redis() redis.UniversalClient { return q.rdb }
+
 // Inspector reads queue state (Asynqmon and metrics use it too).
 func (q *Queue) Inspector() *asynq.Inspector { return q.inspector }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,6 +24,9 @@ type Trade struct {
 	Symbol    string
 	Quantity  *decimal.Decimal
 	Amount    *decimal.Decimal // in dollars; converted to units at the price
+	// NewInstrument, when set, is created with the trade if Symbol is not yet
+	// an instrument: a fund scheme bought for the first time.
+	NewInstrument *Instrument
 }
 
 // unitsScale is the precision of quantities bought by amount (fund units);
@@ -35,14 +39,38 @@ const (
 // ExecuteTrade executes a trade at the instrument's current price, moving
 // units and cash in one database transaction. Conditional updates keep cash
 // and units from going negative under concurrent trades without locks held
-// across round trips.
+// across round trips. A trade with a NewInstrument creates that instrument
+// in the same transaction when its symbol is not yet known.
 func (s *Store) ExecuteTrade(ctx context.Context, t Trade) (Transaction, error) {
 	if _, err := s.Account(ctx, t.UserID, t.AccountID); err != nil {
 		return Transaction{}, err
 	}
-	in, err := s.Instrument(ctx, t.Symbol)
+	var tr Transaction
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		tr, err = executeTrade(tx, t)
+		return err
+	})
 	if err != nil {
-		if alex.ErrorCode(err) == alex.ENOTFOUND {
+		if alex.ErrorCode(err) == alex.EINVALID {
+			return Transaction{}, err
+		}
+		return Transaction{}, translate(err, "Transaction")
+	}
+	return tr, nil
+}
+
+func executeTrade(tx *gorm.DB, t Trade) (Transaction, error) {
+	if t.NewInstrument != nil {
+		in := *t.NewInstrument
+		in.Symbol = t.Symbol
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&in).Error; err != nil {
+			return Transaction{}, err
+		}
+	}
+	var in Instrument
+	if err := tx.First(&in, "symbol = ?", t.Symbol).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return Transaction{}, alex.Invalid("body.symbol", fmt.Sprintf("unknown symbol %s", t.Symbol))
 		}
 		return Transaction{}, err
@@ -63,25 +91,15 @@ func (s *Store) ExecuteTrade(ctx context.Context, t Trade) (Transaction, error) 
 	if t.Amount != nil {
 		field = "body.amount"
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		if t.Side == "buy" {
-			err = buy(tx, tr, field)
-		} else {
-			err = sell(tx, tr, field)
-		}
-		if err != nil {
-			return err
-		}
-		return tx.Create(&tr).Error
-	})
-	if err != nil {
-		if alex.ErrorCode(err) == alex.EINVALID {
-			return Transaction{}, err
-		}
-		return Transaction{}, translate(err, "Transaction")
+	if t.Side == "buy" {
+		err = buy(tx, tr, field)
+	} else {
+		err = sell(tx, tr, field)
 	}
-	return tr, nil
+	if err != nil {
+		return Transaction{}, err
+	}
+	return tr, tx.Create(&tr).Error
 }
 
 func tradeQuantity(t Trade, price decimal.Decimal) (decimal.Decimal, error) {

@@ -78,13 +78,20 @@ func TestWorkerKilledMidRunLosesNothing(t *testing.T) {
 
 	assert.Zero(t, countStages(t, h, store.StatusPending)+countStages(t, h, store.StatusRunning)+countStages(t, h, store.StatusFailed))
 	assert.Equal(t, len(ids)*len(store.Stages), countStages(t, h, store.StatusCompleted))
+	requireEachStageWrittenOnce(t, h, len(ids))
+}
+
+// requireEachStageWrittenOnce checks, with the records of countPayloadWrites,
+// that every stage of the jobs wrote its result exactly once.
+func requireEachStageWrittenOnce(t *testing.T, h *harness, jobs int) {
+	t.Helper()
 	var duplicated int64
 	require.NoError(t, h.store.DB().Raw(`SELECT count(*) FROM (SELECT job_id, col FROM payload_writes
 		GROUP BY job_id, col HAVING count(*) <> 1) d`).Scan(&duplicated).Error)
-	assert.Zero(t, duplicated, "a stage's result was written more than once")
+	require.Zero(t, duplicated, "a stage's result was written more than once")
 	var writes int64
 	require.NoError(t, h.store.DB().Raw("SELECT count(*) FROM payload_writes").Scan(&writes).Error)
-	assert.EqualValues(t, len(ids)*len(store.Stages), writes)
+	require.EqualValues(t, jobs*len(store.Stages), writes)
 }
 
 // countPayloadWrites records, with a trigger of the test's schema only, every

@@ -17,6 +17,7 @@ import (
 
 	"github.com/alex-advisor/alex/auth"
 	alexhttp "github.com/alex-advisor/alex/http"
+	"github.com/alex-advisor/alex/internal/faultproxy"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/queue/redistest"
 	"github.com/alex-advisor/alex/store"
@@ -36,6 +37,8 @@ type harness struct {
 	api    *alexhttp.Server
 	issuer *auth.Issuer
 	log    *slog.Logger
+
+	maxActive int
 }
 
 func testLog() *slog.Logger {
@@ -47,7 +50,7 @@ func testLog() *slog.Logger {
 
 func newHarness(t testing.TB, maxActive int) *harness {
 	t.Helper()
-	h := &harness{t: t, log: testLog()}
+	h := &harness{t: t, log: testLog(), maxActive: maxActive}
 	h.store, h.schema = storetest.MustOpenSchema(t)
 	h.redis = redistest.Start(t)
 	q, err := queue.Open(h.redis.URL())
@@ -63,6 +66,20 @@ func newHarness(t testing.TB, maxActive int) *harness {
 		Verifier: auth.NewVerifier(h.issuer.KeySource(), auth.VerifierOptions{Issuer: "alex-test"}),
 	})
 	return h
+}
+
+// connectRedisThrough sends the API's and the workers' Redis traffic
+// through p, so that a test can cut it.
+func (h *harness) connectRedisThrough(p *faultproxy.Proxy) {
+	h.t.Helper()
+	q, err := queue.Open("redis://" + p.Addr() + "/0")
+	require.NoError(h.t, err)
+	h.t.Cleanup(func() { q.Close() })
+	h.queue = q
+	h.api = alexhttp.New(alexhttp.Config{
+		Store: h.store, Queue: q, Log: h.log, MaxActiveJobsPerUser: h.maxActive,
+		Verifier: auth.NewVerifier(h.issuer.KeySource(), auth.VerifierOptions{Issuer: "alex-test"}),
+	})
 }
 
 // realStages are the stages of production.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -20,8 +21,13 @@ type Analysis struct {
 	// Prices refreshes prices older than PriceMaxAge; nil keeps them.
 	Prices      analysis.PriceSource
 	PriceMaxAge time.Duration
+	// PriceTimeout bounds the price refresh of one planner run (default
+	// 30 s): a slow provider must not use up the stage's time.
+	PriceTimeout time.Duration
 	// Narrator rewrites the report with an LLM; nil keeps it deterministic.
 	Narrator *analysis.Narrator
+	// Log receives the warnings of stages that carry on; nil is slog.Default.
+	Log *slog.Logger
 }
 
 // maxPaths bounds the simulation a request may ask for.
@@ -43,19 +49,37 @@ func (a *Analysis) plan(ctx context.Context, job store.Job) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := portfolioOf(h)
-	var refreshed []string
-	if a.Prices != nil {
-		p, refreshed, err = analysis.RefreshPrices(ctx, p, a.Prices, time.Now(), a.PriceMaxAge)
-		if err != nil {
-			return nil, fmt.Errorf("refresh prices: %w", err)
-		}
-	}
+	p, refreshed := a.refreshPrices(ctx, job, portfolioOf(h))
 	planned := analysis.Plan(p)
 	if err := a.Store.UpdateInstruments(ctx, instrumentUpdates(p, planned, refreshed)); err != nil {
 		return nil, err
 	}
 	return json.Marshal(planned)
+}
+
+// refreshPrices refreshes stale prices. A price provider outage must not
+// fail an analysis: on error the planner logs a warning and carries on with
+// the prices it has, which RefreshPrices leaves unchanged.
+func (a *Analysis) refreshPrices(ctx context.Context, job store.Job, p analysis.Portfolio) (analysis.Portfolio, []string) {
+	if a.Prices == nil {
+		return p, nil
+	}
+	timeout := a.PriceTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	priceCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	refreshedP, refreshed, err := analysis.RefreshPrices(priceCtx, p, a.Prices, time.Now(), a.PriceMaxAge)
+	if err != nil {
+		log := a.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.WarnContext(ctx, "planner: price refresh failed, carrying on with the last known prices",
+			"job_id", job.ID, "err", err)
+	}
+	return refreshedP, refreshed
 }
 
 func (a *Analysis) chart(_ context.Context, job store.Job) ([]byte, error) {

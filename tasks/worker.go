@@ -25,6 +25,10 @@ type WorkerOptions struct {
 	// that its task is still in Redis.
 	LostAfter time.Duration
 	Log       *slog.Logger
+	// Refresher, when set, handles the refresh tasks, and Schedule, when
+	// set, is run by the worker's scheduler.
+	Refresher *Refresher
+	Schedule  []ScheduledTask
 }
 
 func (o *WorkerOptions) defaults() {
@@ -62,6 +66,11 @@ type Worker struct {
 	sweeper *Sweeper
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
+
+	conn      asynq.RedisConnOpt
+	schedule  []ScheduledTask
+	scheduler *asynq.Scheduler
+	log       *slog.Logger
 }
 
 // NewWorker builds a worker running stages.
@@ -69,19 +78,28 @@ func NewWorker(s *store.Store, q *queue.Queue, stages map[string]StageFunc, o Wo
 	o.defaults()
 	h := &Handler{Store: s, Queue: q, Log: o.Log, Stages: stages,
 		HeartbeatEvery: o.HeartbeatEvery, StaleAfter: o.StaleAfter}
-	return &Worker{
+	w := &Worker{
+		conn: q.ConnOpt(), schedule: o.Schedule, log: o.Log,
 		server: NewServer(q.ConnOpt(), ServerOptions{Concurrency: o.Concurrency,
 			TaskCheckInterval: o.TaskCheckInterval, ShutdownTimeout: o.ShutdownTimeout, Log: o.Log}),
 		mux: NewMux(h),
 		sweeper: &Sweeper{Store: s, Queue: q, Log: o.Log, Every: o.SweepEvery, StaleAfter: o.StaleAfter,
 			OutboxGrace: 2 * time.Second, LostAfter: o.LostAfter},
 	}
+	if o.Refresher != nil {
+		o.Refresher.register(w.mux)
+	}
+	return w
 }
 
 // Start starts processing and sweeping.
 func (w *Worker) Start(ctx context.Context) error {
 	if err := w.server.Start(w.mux); err != nil {
 		return fmt.Errorf("start worker: %w", err)
+	}
+	if err := w.startScheduler(); err != nil {
+		w.server.Shutdown()
+		return err
 	}
 	ctx, w.stop = context.WithCancel(ctx)
 	w.wg.Add(1)
@@ -97,5 +115,25 @@ func (w *Worker) Start(ctx context.Context) error {
 func (w *Worker) Shutdown() {
 	w.stop()
 	w.wg.Wait()
+	if w.scheduler != nil {
+		w.scheduler.Shutdown()
+	}
 	w.server.Shutdown()
+}
+
+// startScheduler runs the scheduled refreshes, if any; every replica runs
+// one (see ScheduledTasks for why that enqueues each tick once).
+func (w *Worker) startScheduler() error {
+	if len(w.schedule) == 0 {
+		return nil
+	}
+	s, err := NewScheduler(w.conn, w.schedule, w.log)
+	if err != nil {
+		return err
+	}
+	if err := s.Start(); err != nil {
+		return fmt.Errorf("start scheduler: %w", err)
+	}
+	w.scheduler = s
+	return nil
 }

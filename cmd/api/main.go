@@ -57,16 +57,22 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeQueue()
+	prices, funds := bootstrap.Market(cfg, q, log)
 	if cfg.EmbeddedRedis() {
 		// Nothing outside this process reaches its Redis: it runs the stages.
-		w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, log), bootstrap.WorkerOptions(cfg, log.With("component", "worker")))
+		workerLog := log.With("component", "worker")
+		opts, err := bootstrap.WorkerOptions(cfg, s, prices, funds, workerLog)
+		if err != nil {
+			return err
+		}
+		w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, prices, workerLog), opts)
 		if err := w.Start(ctx); err != nil {
 			return err
 		}
 		defer w.Shutdown()
 	}
 	srv := alexhttp.New(alexhttp.Config{
-		Store: s, Queue: q, Verifier: verifier, Issuer: issuer, Log: log,
+		Store: s, Queue: q, Funds: funds, Verifier: verifier, Issuer: issuer, Log: log,
 		CORSOrigins:          cfg.CORSOrigins,
 		MaxActiveJobsPerUser: cfg.MaxActiveJobsPerUser,
 		AdminUserIDs:         cfg.AdminUserIDs,

@@ -44,7 +44,12 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer closeQueue()
-	w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, log), bootstrap.WorkerOptions(cfg, log))
+	prices, funds := bootstrap.Market(cfg, q, log)
+	opts, err := bootstrap.WorkerOptions(cfg, s, prices, funds, log)
+	if err != nil {
+		return err
+	}
+	w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, prices, log), opts)
 	if err := w.Start(ctx); err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/alex-advisor/alex/analysis"
 	"github.com/alex-advisor/alex/auth"
 	"github.com/alex-advisor/alex/config"
+	"github.com/alex-advisor/alex/market"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/tasks"
@@ -132,9 +133,10 @@ func OpenQueue(cfg config.Config, log *slog.Logger) (q *queue.Queue, close func(
 	return q, func() { q.Close(); stopRedis() }, nil
 }
 
-// Stages returns the analysis stage functions of the configuration.
-func Stages(cfg config.Config, s *store.Store, log *slog.Logger) map[string]tasks.StageFunc {
-	a := &tasks.Analysis{Store: s}
+// Stages returns the analysis stage functions of the configuration; the
+// planner refreshes prices older than PRICE_MAX_AGE from prices.
+func Stages(cfg config.Config, s *store.Store, prices analysis.PriceSource, log *slog.Logger) map[string]tasks.StageFunc {
+	a := &tasks.Analysis{Store: s, Prices: prices, PriceMaxAge: cfg.PriceMaxAge, Log: log}
 	if cfg.LLMBaseURL != "" {
 		a.Narrator = &analysis.Narrator{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel}
 		log.Info("reports are narrated by an LLM", "base_url", cfg.LLMBaseURL, "model", cfg.LLMModel)
@@ -142,12 +144,46 @@ func Stages(cfg config.Config, s *store.Store, log *slog.Logger) map[string]task
 	return a.Stages()
 }
 
-// WorkerOptions returns the worker's settings of the configuration.
-func WorkerOptions(cfg config.Config, log *slog.Logger) tasks.WorkerOptions {
+// WorkerOptions returns the worker's settings of the configuration, with
+// the scheduled refreshes of prices and NAVs.
+func WorkerOptions(cfg config.Config, s *store.Store, prices analysis.PriceSource, funds *market.FundCache, log *slog.Logger) (tasks.WorkerOptions, error) {
+	schedule, err := tasks.ScheduledTasks(tasks.RefreshSchedule{PriceInterval: cfg.PriceRefreshInterval, NAVCron: cfg.NAVRefreshCron})
+	if err != nil {
+		return tasks.WorkerOptions{}, err
+	}
 	return tasks.WorkerOptions{
 		Concurrency:       cfg.WorkerConcurrency,
 		TaskCheckInterval: cfg.WorkerTaskCheckInterval,
 		ShutdownTimeout:   cfg.WorkerShutdownTimeout,
 		Log:               log,
+		Refresher:         &tasks.Refresher{Store: s, Prices: prices, Funds: funds, Log: log},
+		Schedule:          schedule,
+	}, nil
+}
+
+// Market returns the price source and the fund data cache of the
+// configuration. Without POLYGON_API_KEY instrument prices stay at their
+// last known values: prices are never made up.
+func Market(cfg config.Config, q *queue.Queue, log *slog.Logger) (analysis.PriceSource, *market.FundCache) {
+	funds := market.NewFundCache(fundSource(cfg, log), q.Redis(), cfg.FundCacheTTL, log)
+	prices := market.Prices{Funds: funds}
+	if cfg.PolygonAPIKey == "" {
+		log.Info("POLYGON_API_KEY is not set: instrument prices stay at their last known values")
+		return prices, funds
 	}
+	client := market.NewClient(market.ClientOptions{RequestsPerSecond: cfg.PolygonRequestsPerMinute / 60, Burst: 1})
+	polygon := &market.Polygon{BaseURL: cfg.PolygonURL, APIKey: cfg.PolygonAPIKey, Client: client, Parallel: 4}
+	prices.Stocks = market.NewLastKnown(polygon, nil)
+	return prices, funds
+}
+
+func fundSource(cfg config.Config, log *slog.Logger) market.FundSource {
+	client := market.NewClient(market.ClientOptions{Timeout: 60 * time.Second})
+	if cfg.FundDataProvider == config.FundsRapidAPI {
+		return &market.RapidAPI{URL: cfg.FundDataURL, Key: cfg.RapidAPIKey, Client: client, Log: log}
+	}
+	if cfg.FundDataURL == "" {
+		log.Info("FUND_DATA_URL is not set: fund data is the embedded AMFI sample")
+	}
+	return &market.AMFI{URL: cfg.FundDataURL, Client: client, Log: log}
 }

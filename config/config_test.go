@@ -1,0 +1,36 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestValidateMarketSettings(t *testing.T) {
+	valid := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, WorkerConcurrency: 1,
+		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour}
+	if err := valid.Validate(); err != nil {
+		t.Fatalf("valid config: %v", err)
+	}
+	for name, edit := range map[string]func(*Config){
+		"unknown provider":        func(c *Config) { c.FundDataProvider = "morningstar" },
+		"rapidapi without a key":  func(c *Config) { c.FundDataProvider = FundsRapidAPI },
+		"interval under a minute": func(c *Config) { c.PriceRefreshInterval = 30 * time.Second },
+		"interval over an hour":   func(c *Config) { c.PriceRefreshInterval = 2 * time.Hour },
+		"no cache ttl":            func(c *Config) { c.FundCacheTTL = 0 },
+	} {
+		c := valid
+		edit(&c)
+		if c.Validate() == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	c := valid
+	c.FundDataProvider, c.RapidAPIKey = FundsRapidAPI, "secret"
+	if err := c.Validate(); err != nil {
+		t.Errorf("rapidapi with a key: %v", err)
+	}
+	if got := c.LogValue().String(); strings.Contains(got, "secret") {
+		t.Errorf("RAPIDAPI_KEY logged: %s", got)
+	}
+}

@@ -1,0 +1,217 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+	_ "time/tzdata" // CRON_TZ schedules work in images without a zoneinfo
+
+	"github.com/hibiken/asynq"
+	"github.com/shopspring/decimal"
+
+	"github.com/alex-advisor/alex"
+	"github.com/alex-advisor/alex/analysis"
+	"github.com/alex-advisor/alex/market"
+	"github.com/alex-advisor/alex/store"
+)
+
+// Task types of the scheduled refreshes; each run is an asynq task of the
+// low queue, visible in Asynqmon.
+const (
+	TypeRefreshPrices = "market:refresh_prices"
+	TypeRefreshNAVs   = "market:refresh_navs"
+)
+
+// Refresher records fresh instrument prices and fund NAVs in PostgreSQL,
+// each with the time it was recorded (price_updated_at).
+type Refresher struct {
+	Store *store.Store
+	// Prices quotes every instrument but funds; nil skips price refreshes.
+	Prices analysis.PriceSource
+	// Funds reloads NAVs; nil skips NAV refreshes.
+	Funds *market.FundCache
+	Log   *slog.Logger
+	Now   func() time.Time
+}
+
+func (r *Refresher) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// RefreshPrices quotes every instrument that is not a fund. Quotes that
+// arrived are recorded even when others failed; the task fails (and asynq
+// retries it) only when none arrived.
+func (r *Refresher) RefreshPrices(ctx context.Context) error {
+	if r.Prices == nil {
+		return nil
+	}
+	ins, err := r.Store.SearchInstruments(ctx, store.InstrumentFilter{})
+	if err != nil {
+		return err
+	}
+	var symbols []string
+	for _, in := range ins {
+		if _, fund := alex.FundSchemeCode(in.Symbol); !fund && in.InstrumentType != "mutual_fund" {
+			symbols = append(symbols, in.Symbol)
+		}
+	}
+	if len(symbols) == 0 {
+		return nil
+	}
+	quotes, qerr := r.Prices.Prices(ctx, symbols)
+	at := r.now().UTC()
+	updates := make([]store.InstrumentUpdate, 0, len(quotes))
+	for sym, q := range quotes {
+		if q.Price > 0 {
+			updates = append(updates, priceUpdate(sym, decimal.NewFromFloat(q.Price), at))
+		}
+	}
+	if err := r.Store.UpdateInstruments(ctx, updates); err != nil {
+		return err
+	}
+	r.log().InfoContext(ctx, "prices refreshed", "symbols", len(symbols), "recorded", len(updates))
+	if qerr != nil {
+		if len(updates) == 0 {
+			return fmt.Errorf("refresh prices: %w", qerr)
+		}
+		r.log().WarnContext(ctx, "some prices were not refreshed", "err", qerr)
+	}
+	return nil
+}
+
+// RefreshNAVs reloads the fund data (which also renews the cache the API
+// serves) and records the NAV of every fund instrument.
+func (r *Refresher) RefreshNAVs(ctx context.Context) error {
+	if r.Funds == nil {
+		return nil
+	}
+	schemes, err := r.Funds.Reload(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh navs: %w", err)
+	}
+	nav := make(map[string]decimal.Decimal, len(schemes))
+	for _, s := range schemes {
+		if s.NAV != nil {
+			nav[s.Symbol] = *s.NAV
+		}
+	}
+	funds, err := r.Store.SearchInstruments(ctx, store.InstrumentFilter{Type: "mutual_fund"})
+	if err != nil {
+		return err
+	}
+	at := r.now().UTC()
+	var updates []store.InstrumentUpdate
+	for _, in := range funds {
+		if v, ok := nav[in.Symbol]; ok {
+			updates = append(updates, priceUpdate(in.Symbol, v, at))
+		}
+	}
+	if err := r.Store.UpdateInstruments(ctx, updates); err != nil {
+		return err
+	}
+	r.log().InfoContext(ctx, "navs refreshed", "schemes", len(schemes), "recorded", len(updates))
+	return nil
+}
+
+func priceUpdate(symbol string, price decimal.Decimal, at time.Time) store.InstrumentUpdate {
+	return store.InstrumentUpdate{Symbol: symbol, Price: &price, PriceAt: at}
+}
+
+func (r *Refresher) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.Default()
+}
+
+// register routes the refresh task types to r.
+func (r *Refresher) register(mux *asynq.ServeMux) {
+	mux.HandleFunc(TypeRefreshPrices, func(ctx context.Context, _ *asynq.Task) error { return r.RefreshPrices(ctx) })
+	mux.HandleFunc(TypeRefreshNAVs, func(ctx context.Context, _ *asynq.Task) error { return r.RefreshNAVs(ctx) })
+}
+
+// RefreshSchedule says when the refreshes run.
+type RefreshSchedule struct {
+	// PriceInterval is the period of price refreshes during US market
+	// hours, in whole minutes up to 60 (default 15 minutes).
+	PriceInterval time.Duration
+	// NAVCron is the cron spec of the daily NAV refresh; AMFI publishes
+	// the day's NAVs by 23:00 India time.
+	NAVCron string
+}
+
+// DefaultNAVCron refreshes NAVs daily at 23:30 India time.
+const DefaultNAVCron = "CRON_TZ=Asia/Kolkata 30 23 * * *"
+
+// ScheduledTask is one entry of the scheduler.
+type ScheduledTask struct {
+	Cron string
+	Task *asynq.Task
+}
+
+// ScheduledTasks lists the refreshes of the schedule.
+//
+// Every worker replica runs a scheduler, so each tick is enqueued once per
+// replica; only the first may count. The tasks carry asynq.Unique: Redis
+// takes a lock on type+queue+payload for the TTL (half a period), and the
+// other replicas' enqueues of the same tick fail with ErrDuplicateTask. The
+// replicas' crons fire at the same wall-clock tick, milliseconds apart,
+// long before a refresh (upstream calls) finishes and releases the lock.
+// asynq.TaskID derived from the period would be exact, but the scheduler
+// registers a task with fixed options, so the id could not change per
+// period without a hook that mutates asynq's internals; and a fixed TaskID
+// would collide with the last period's retained or archived task and stop
+// the refreshes for good. The TTL of half a period never blocks the next one.
+func ScheduledTasks(s RefreshSchedule) ([]ScheduledTask, error) {
+	minutes := int(s.PriceInterval / time.Minute)
+	if s.PriceInterval == 0 {
+		minutes = 15
+	}
+	if minutes < 1 || minutes > 60 {
+		return nil, fmt.Errorf("PRICE_REFRESH_INTERVAL must be 1m to 60m, not %s", s.PriceInterval)
+	}
+	// 9:00–16:59 New York time on weekdays: the session (9:30–16:00) and
+	// its edges, as cron cannot start at 9:30.
+	priceCron := fmt.Sprintf("CRON_TZ=America/New_York */%d 9-16 * * 1-5", minutes)
+	if minutes == 60 {
+		priceCron = "CRON_TZ=America/New_York 0 9-16 * * 1-5"
+	}
+	navCron := s.NAVCron
+	if navCron == "" {
+		navCron = DefaultNAVCron
+	}
+	period := time.Duration(minutes) * time.Minute
+	return []ScheduledTask{
+		{priceCron, asynq.NewTask(TypeRefreshPrices, nil, asynq.Queue(QueueLow), asynq.MaxRetry(3),
+			asynq.Timeout(period), asynq.Unique(period/2))},
+		{navCron, asynq.NewTask(TypeRefreshNAVs, nil, asynq.Queue(QueueLow), asynq.MaxRetry(5),
+			asynq.Timeout(10*time.Minute), asynq.Unique(12*time.Hour))},
+	}, nil
+}
+
+// NewScheduler builds the asynq scheduler of the refreshes.
+func NewScheduler(conn asynq.RedisConnOpt, entries []ScheduledTask, log *slog.Logger) (*asynq.Scheduler, error) {
+	s := asynq.NewScheduler(conn, &asynq.SchedulerOpts{
+		Logger:   slogAdapter{log},
+		LogLevel: asynq.WarnLevel,
+		PostEnqueueFunc: func(info *asynq.TaskInfo, err error) {
+			switch {
+			case errors.Is(err, asynq.ErrDuplicateTask):
+				log.Debug("scheduled refresh already enqueued by another replica")
+			case err != nil:
+				log.Warn("scheduled refresh not enqueued", "err", err)
+			}
+		},
+	})
+	for _, e := range entries {
+		if _, err := s.Register(e.Cron, e.Task); err != nil {
+			return nil, fmt.Errorf("schedule %s at %q: %w", e.Task.Type(), e.Cron, err)
+		}
+	}
+	return s, nil
+}
