@@ -36,6 +36,10 @@ type Config struct {
 	LocalJWTKey            string        `env:"LOCAL_JWT_KEY" secret:"true"`
 	LocalTokenTTL          time.Duration `env:"LOCAL_TOKEN_TTL" envDefault:"24h"`
 
+	// ShutdownDrain is how long the API fails /ready but still serves after
+	// SIGTERM, for load balancers to stop sending (5s in deploy/).
+	ShutdownDrain time.Duration `env:"SHUTDOWN_DRAIN" envDefault:"0s"`
+
 	CORSOrigins []string `env:"CORS_ORIGINS" envSeparator:"," envDefault:"http://localhost:3000"`
 
 	WorkerConcurrency       int           `env:"WORKER_CONCURRENCY" envDefault:"10"`

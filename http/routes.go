@@ -37,6 +37,9 @@ func (s *Server) health(context.Context, *struct{}) (*statusOutput, error) {
 }
 
 func (s *Server) ready(ctx context.Context, _ *struct{}) (*statusOutput, error) {
+	if s.draining.Load() {
+		return nil, alex.Errorf(alex.EUNAVAILABLE, "Not ready: the server is shutting down.")
+	}
 	if s.cfg.Ready != nil {
 		if err := s.cfg.Ready(ctx); err != nil {
 			s.log.WarnContext(ctx, "not ready", "err", err)

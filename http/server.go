@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -65,6 +66,9 @@ type Server struct {
 	// done is closed on Shutdown to end event streams, which would
 	// otherwise hold the shutdown up.
 	done chan struct{}
+	// draining fails readiness while the server still serves, so that
+	// load balancers stop sending before the listener closes.
+	draining atomic.Bool
 }
 
 // New builds the Fiber app with every route registered.
@@ -114,6 +118,9 @@ func (s *Server) API() huma.API { return s.api }
 
 // Listen serves on addr until Shutdown.
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Drain makes /ready answer 503 from now on; requests are still served.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // Shutdown stops accepting connections and waits for requests in flight.
 func (s *Server) Shutdown(ctx context.Context) error {

@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string) error {
 	if cfg.EmbeddedDatabase() || cfg.EmbeddedRedis() {
 		printWelcome(os.Stderr, cfg)
 	}
-	return serve(ctx, srv, addr, log)
+	return serve(ctx, srv, addr, cfg.ShutdownDrain, log)
 }
 
 // printWelcome tells a person who ran the one command where things are and
@@ -120,8 +120,10 @@ func embeddedOr(embedded bool, yes, no string) string {
 	return no
 }
 
-// serve listens until ctx ends, then drains requests in flight.
-func serve(ctx context.Context, srv *alexhttp.Server, addr string, log *slog.Logger) error {
+// serve listens until ctx ends. Then it fails readiness for drain while
+// still serving, so that load balancers take it out of rotation, and stops,
+// finishing the requests in flight.
+func serve(ctx context.Context, srv *alexhttp.Server, addr string, drain time.Duration, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(addr) }()
 	log.Info("api listening", "addr", addr)
@@ -130,7 +132,9 @@ func serve(ctx context.Context, srv *alexhttp.Server, addr string, log *slog.Log
 		return fmt.Errorf("listen %s: %w", addr, err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
+	log.Info("shutting down", "drain", drain)
+	srv.Drain()
+	time.Sleep(drain)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.Canceled) {
