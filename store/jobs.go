@@ -426,13 +426,17 @@ func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt 
 }
 
 // queueReadyStages writes outbox rows for pending stages whose earlier
-// stages all completed. The unique task id makes a second call a no-op.
+// stages all completed and that were not queued yet. Skipping the queued
+// ones matters: inserting their task id again would wait on the outbox row
+// a sweeper is marking delivered, while that sweeper waits on this
+// transaction's stage row (a deadlock, found by bench/).
 func queueReadyStages(tx *gorm.DB, jobID string) ([]OutboxTask, error) {
 	var next []OutboxTask
 	err := tx.Raw(`INSERT INTO outbox (job_id, stage, task_id)
 		SELECT s.job_id, s.name, s.job_id || ':' || s.name FROM job_stages s
 		WHERE s.job_id = ? AND s.status = 'pending'
 		  AND NOT EXISTS (SELECT 1 FROM job_stages p WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')
+		  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = s.job_id || ':' || s.name)
 		ON CONFLICT (task_id) DO NOTHING
 		RETURNING id, job_id, stage, task_id`, jobID).Scan(&next).Error
 	return next, err

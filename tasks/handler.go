@@ -76,7 +76,8 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	if err != nil {
-		return err
+		// Back to pending, so that asynq's retry claims it at once.
+		return h.fail(ctx, p, attempt, err, log)
 	}
 	log.InfoContext(ctx, "stage completed", "duration_ms", time.Since(start).Milliseconds())
 	h.publish(ctx, p.JobID, log)
