@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// pprofEnv is the PPROF_ADDR setting of a process, with -profile.
+func (b *bench) pprofEnv(name string) []string {
+	if !b.Profile {
+		return nil
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil
+	}
+	b.pprofPort[name] = port
+	return []string{fmt.Sprintf("PPROF_ADDR=127.0.0.1:%d", port)}
+}
+
+// profile takes a CPU profile of a process for d in the background; the
+// returned func waits for it and writes the top functions to
+// <out>/profile-<name>.txt.
+func (b *bench) profile(ctx context.Context, name string, d time.Duration) (wait func()) {
+	port, ok := b.pprofPort[name]
+	if !b.Profile || !ok {
+		return func() {}
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.saveProfile(ctx, name, port, d) }()
+	return func() {
+		if err := <-done; err != nil {
+			step("profile of %s: %v", name, err)
+		}
+	}
+}
+
+func (b *bench) saveProfile(ctx context.Context, name string, port int, d time.Duration) error {
+	url := fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", port, int(d.Seconds()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	path := filepath.Join(b.dir, name+".pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := f.ReadFrom(res.Body); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	bin := b.bins["./cmd/worker"]
+	if name == "api" {
+		bin = b.bins["./cmd/api"]
+	}
+	return topFunctions(ctx, bin, path, filepath.Join(b.OutDir, "profile-"+name+".txt"))
+}
+
+// topFunctions writes go tool pprof -top of a profile to out.
+func topFunctions(ctx context.Context, bin, profile, out string) error {
+	top, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=35", bin, profile).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("go tool pprof: %w\n%s", err, top)
+	}
+	return os.WriteFile(out, top, 0o644)
+}
