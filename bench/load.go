@@ -30,6 +30,7 @@ type loadResult struct {
 	P90ms    float64 `json:"p90_ms"`
 	P99ms    float64 `json:"p99_ms"`
 	MaxMs    float64 `json:"max_ms"`
+	BytesPer int     `json:"bytes_per_response"`
 }
 
 // newClient is an HTTP client that keeps conns connections open to one host.
@@ -59,7 +60,9 @@ func runLoad(ctx context.Context, spec loadSpec) (loadResult, error) {
 	if err != nil {
 		return loadResult{}, err
 	}
-	return summarize(latencies, errs, time.Since(start)), nil
+	r := summarize(latencies, errs, time.Since(start))
+	r.BytesPer = responseSize(ctx, client, spec)
+	return r, nil
 }
 
 // hammer runs spec.conns loops for d and returns every latency (sorted)
@@ -93,7 +96,7 @@ func loop(ctx context.Context, client *http.Client, spec loadSpec) ([]time.Durat
 	failed := 0
 	for ctx.Err() == nil {
 		start := time.Now()
-		ok := get(ctx, client, spec.url, spec.token)
+		_, ok := get(ctx, client, spec.url, spec.token)
 		if ctx.Err() != nil {
 			break
 		}
@@ -105,22 +108,32 @@ func loop(ctx context.Context, client *http.Client, spec loadSpec) ([]time.Durat
 	return latencies, failed
 }
 
-// get sends one GET and reads the body, telling whether it answered 2xx.
-func get(ctx context.Context, client *http.Client, url, token string) bool {
+// get sends one GET and reads the body, telling its size and whether it
+// answered 2xx.
+func get(ctx context.Context, client *http.Client, url, token string) (int64, bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return false
+		return 0, false
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := client.Do(req)
 	if err != nil {
-		return false
+		return 0, false
 	}
 	defer res.Body.Close()
-	_, err = io.Copy(io.Discard, res.Body)
-	return err == nil && res.StatusCode/100 == 2
+	n, err := io.Copy(io.Discard, res.Body)
+	return n, err == nil && res.StatusCode/100 == 2
+}
+
+// responseSize is the body size of one answer, or -1 if it failed.
+func responseSize(ctx context.Context, client *http.Client, spec loadSpec) int {
+	n, ok := get(ctx, client, spec.url, spec.token)
+	if !ok {
+		return -1
+	}
+	return int(n)
 }
 
 // summarize turns sorted latencies into a loadResult.

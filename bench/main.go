@@ -92,11 +92,8 @@ func run(ctx context.Context, s settings) (err error) {
 	b := &bench{settings: s, dir: dir, pprofPort: map[string]int{}}
 	defer func() {
 		b.stopAll()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "bench: logs of the processes are in %s\n", dir)
-			return
-		}
-		os.RemoveAll(dir)
+		b.removeBinaries()
+		fmt.Fprintf(os.Stderr, "bench: logs of the processes are in %s\n", dir)
 	}()
 	r := &results{StartedAt: time.Now(), Settings: s, Machine: machine{
 		CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
@@ -146,6 +143,13 @@ func (b *bench) start(name string, env []string, bin string, args ...string) (*p
 	}
 	b.running = append(b.running, p)
 	return p, nil
+}
+
+// removeBinaries deletes the built programs (tens of MB), not the logs.
+func (b *bench) removeBinaries() {
+	for _, bin := range b.bins {
+		os.Remove(bin)
+	}
 }
 
 // stopAll stops the processes, the last started first.
@@ -214,7 +218,10 @@ func (b *bench) startService(ctx context.Context) (apiURL, dbURL string, procs m
 	if err := recreateDatabase(ctx, b.PostgresURL, db); err != nil {
 		return "", "", nil, err
 	}
-	dbURL = postgresURL(b.PostgresURL, db)
+	dbURL, err = postgresURL(b.PostgresURL, db)
+	if err != nil {
+		return "", "", nil, err
+	}
 	port, err := freePort()
 	if err != nil {
 		return "", "", nil, err
@@ -263,7 +270,7 @@ func (b *bench) measureService(ctx context.Context) (serviceResults, error) {
 		return svc, err
 	}
 	step("service: GET /api/v1/jobs/{id}, %d connections, %s", b.Conns, b.Duration)
-	stopProfile := b.profile(ctx, "api", b.Duration)
+	stopProfile := b.profile(ctx, "api", "api-job-read", b.Duration)
 	svc.JobRead, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/jobs/" + jobID, token: api.token, conns: b.Conns, duration: b.Duration})
 	stopProfile()
 	if err != nil {
@@ -274,9 +281,11 @@ func (b *bench) measureService(ctx context.Context) (serviceResults, error) {
 		return svc, err
 	}
 	step("service: %d jobs submitted at once", b.Jobs)
-	stopProfile = b.profile(ctx, "worker-1", 8*time.Second)
+	stopAPIProfile := b.profile(ctx, "api", "api-throughput", 8*time.Second)
+	stopWorkerProfile := b.profile(ctx, "worker-1", "worker-1-throughput", 8*time.Second)
 	svc.Throughput, err = api.measureThroughput(ctx, dbURL, b.Jobs)
-	stopProfile()
+	stopAPIProfile()
+	stopWorkerProfile()
 	if err != nil {
 		return svc, err
 	}

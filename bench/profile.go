@@ -25,14 +25,14 @@ func (b *bench) pprofEnv(name string) []string {
 
 // profile takes a CPU profile of a process for d in the background; the
 // returned func waits for it and writes the top functions to
-// <out>/profile-<name>.txt.
-func (b *bench) profile(ctx context.Context, name string, d time.Duration) (wait func()) {
+// <out>/profile-<label>.txt.
+func (b *bench) profile(ctx context.Context, name, label string, d time.Duration) (wait func()) {
 	port, ok := b.pprofPort[name]
 	if !b.Profile || !ok {
 		return func() {}
 	}
 	done := make(chan error, 1)
-	go func() { done <- b.saveProfile(ctx, name, port, d) }()
+	go func() { done <- b.saveProfile(ctx, name, label, port, d) }()
 	return func() {
 		if err := <-done; err != nil {
 			step("profile of %s: %v", name, err)
@@ -40,7 +40,7 @@ func (b *bench) profile(ctx context.Context, name string, d time.Duration) (wait
 	}
 }
 
-func (b *bench) saveProfile(ctx context.Context, name string, port int, d time.Duration) error {
+func (b *bench) saveProfile(ctx context.Context, name, label string, port int, d time.Duration) error {
 	url := fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", port, int(d.Seconds()))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -51,7 +51,7 @@ func (b *bench) saveProfile(ctx context.Context, name string, port int, d time.D
 		return err
 	}
 	defer res.Body.Close()
-	path := filepath.Join(b.dir, name+".pprof")
+	path := filepath.Join(b.dir, label+".pprof")
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -67,14 +67,23 @@ func (b *bench) saveProfile(ctx context.Context, name string, port int, d time.D
 	if name == "api" {
 		bin = b.bins["./cmd/api"]
 	}
-	return topFunctions(ctx, bin, path, filepath.Join(b.OutDir, "profile-"+name+".txt"))
+	if err := os.MkdirAll(b.OutDir, 0o755); err != nil {
+		return err
+	}
+	return topFunctions(ctx, bin, path, filepath.Join(b.OutDir, "profile-"+label+".txt"))
 }
 
-// topFunctions writes go tool pprof -top of a profile to out.
+// topFunctions writes the top functions of a profile to out: by their own
+// time, then with what they call.
 func topFunctions(ctx context.Context, bin, profile, out string) error {
-	top, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=35", bin, profile).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("go tool pprof: %w\n%s", err, top)
+	var text []byte
+	for _, order := range []string{"-flat", "-cum"} {
+		top, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", order, "-nodecount=30", bin, profile).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("go tool pprof: %w\n%s", err, top)
+		}
+		text = append(text, top...)
+		text = append(text, '\n')
 	}
-	return os.WriteFile(out, top, 0o644)
+	return os.WriteFile(out, text, 0o644)
 }

@@ -36,13 +36,15 @@ func pgbenchSelect(ctx context.Context, adminURL string, clients int, d time.Dur
 		return 0, err
 	}
 	defer dropDatabase(adminURL, db)
-	conn := []string{"-h", "127.0.0.1", "-p", "5432", "-U", "postgres"}
-	if out, err := exec.CommandContext(ctx, "pgbench", append(conn, "-i", "-q", "-s", "10", db)...).CombinedOutput(); err != nil {
+	dbURL, err := postgresURL(adminURL, db)
+	if err != nil {
+		return 0, err
+	}
+	if out, err := exec.CommandContext(ctx, "pgbench", "-i", "-q", "-s", "10", dbURL).CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("pgbench -i: %w\n%s", err, out)
 	}
-	args := append(conn, "-S", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", "2",
-		"-T", strconv.Itoa(int(d.Seconds())), db)
-	out, err := exec.CommandContext(ctx, "pgbench", args...).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "pgbench", "-S", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", "2",
+		"-T", strconv.Itoa(int(d.Seconds())), dbURL).CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("pgbench -S: %w\n%s", err, out)
 	}

@@ -77,19 +77,28 @@ func (r *results) figures() []figure {
 	return []figure{
 		atLeastRatio("GET /api/v1/jobs/{id}", svc.JobRead.RPS, "req/s", "pgbench -S tps", ref.PgbenchSelectTPS, 0.6),
 		atMost("GET /api/v1/jobs/{id} p99", svc.JobRead.P99ms, "ms", 10),
-		compared("GET /api/v1/jobs/{id} p50", svc.JobRead.P50ms, "ms", "", 0),
+		withDetail(compared("GET /api/v1/jobs/{id} p50", svc.JobRead.P50ms, "ms", "", 0),
+			fmt.Sprintf("%d B per answer, %d errors", svc.JobRead.BytesPer, svc.JobRead.Errors)),
 		compared("GET /api/v1/jobs/{id} vs bare Fiber", svc.JobRead.RPS, "req/s", "Fiber hello rps", ref.FiberHello.RPS),
 		compared("GET /api/v1/accounts", svc.Accounts.RPS, "req/s", "pgbench -S tps", ref.PgbenchSelectTPS),
-		compared("GET /api/v1/accounts p99", svc.Accounts.P99ms, "ms", "", 0),
-		atLeastRatio("POST /analyze end to end", svc.Throughput.JobsPerSec, "jobs/s", asynqRef, asynqJobs, 0.5),
+		withDetail(compared("GET /api/v1/accounts p99", svc.Accounts.P99ms, "ms", "", 0),
+			fmt.Sprintf("p50 %.1f ms, %d B per answer, %d errors", svc.Accounts.P50ms, svc.Accounts.BytesPer, svc.Accounts.Errors)),
+		withDetail(atLeastRatio("POST /analyze end to end", svc.Throughput.JobsPerSec, "jobs/s", asynqRef, asynqJobs, 0.5),
+			fmt.Sprintf("%d jobs in %.1f s, %d failed", svc.Throughput.Jobs, svc.Throughput.Seconds, svc.Throughput.Failed)),
 		atMost("idle submit→completed p50", svc.IdleLatency.P50ms, "ms", 100),
-		atMost("idle submit→completed p99", svc.IdleLatency.P99ms, "ms", 300),
+		withDetail(atMost("idle submit→completed p99", svc.IdleLatency.P99ms, "ms", 300),
+			fmt.Sprintf("max %.0f ms of %d jobs", svc.IdleLatency.MaxMs, svc.IdleLatency.Jobs)),
 		compared("Fiber hello (reference)", ref.FiberHello.RPS, "req/s", "", 0),
 		compared("pgbench -S (reference)", ref.PgbenchSelectTPS, "tps", "", 0),
 		compared("redis GET (reference)", ref.RedisGetOps, "ops/s", "", 0),
 		compared("redis SET (reference)", ref.RedisSetOps, "ops/s", "", 0),
 		compared("asynq no-op (reference)", ref.AsynqNoopTasksPerS, "tasks/s", "", 0),
 	}
+}
+
+func withDetail(f figure, detail string) figure {
+	f.Detail = detail
+	return f
 }
 
 // memoryFigures are the processes' resident memory, now and at peak.
@@ -167,6 +176,9 @@ func number(v float64) string {
 
 // write saves results.json and results.md into dir and prints the table.
 func write(dir string, r *results, stdout io.Writer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
 	raw, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("results.json: %w", err)

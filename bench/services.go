@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -205,9 +206,14 @@ func waitHTTP(ctx context.Context, p *process, url string) error {
 	})
 }
 
-// postgresURL is the URL of a database of the machine's PostgreSQL.
-func postgresURL(base, db string) string {
-	return strings.Replace(base, "/postgres?", "/"+db+"?", 1)
+// postgresURL is base with its database replaced by db.
+func postgresURL(base, db string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("postgres URL: %w", err)
+	}
+	u.Path = "/" + db
+	return u.String(), nil
 }
 
 // recreateDatabase drops db (closing its connections) and creates it empty.
