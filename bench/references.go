@@ -40,7 +40,7 @@ func pgbenchSelect(ctx context.Context, adminURL string, clients int, d time.Dur
 	if err != nil {
 		return 0, err
 	}
-	if out, err := exec.CommandContext(ctx, "pgbench", "-i", "-q", "-s", "10", dbURL).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, "pgbench", "-i", "-q", "-s", "1", dbURL).CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("pgbench -i: %w\n%s", err, out)
 	}
 	out, err := exec.CommandContext(ctx, "pgbench", "-S", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", "2",
