@@ -92,3 +92,19 @@ func TestPostgresURL(t *testing.T) {
 		require.Equal(t, want, got)
 	}
 }
+
+func TestLogWarnings(t *testing.T) {
+	path := t.TempDir() + "/worker.log"
+	log := `{"time":"2026-11-25T11:02:00Z","level":"WARN","msg":"task failed","type":"stage:charter","err":"database unavailable: ERROR: deadlock detected (SQLSTATE 40P01)"}
+{"time":"2026-11-25T11:02:05Z","level":"WARN","msg":"stage runner went silent; queueing it again","stage":"charter"}
+{"time":"2026-11-25T11:02:06Z","level":"INFO","msg":"worker running"}
+not json
+{"time":"2026-11-25T11:02:07Z","level":"WARN","msg":"task failed","err":"timeout"}
+`
+	require.NoError(t, os.WriteFile(path, []byte(log), 0o644))
+	counts, err := logWarnings(path)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{
+		"task failed": 2, "deadlock detected": 1, "stage runner went silent; queueing it again": 1,
+	}, counts)
+}

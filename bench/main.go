@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -96,7 +97,7 @@ func run(ctx context.Context, s settings) (err error) {
 		fmt.Fprintf(os.Stderr, "bench: logs of the processes are in %s\n", dir)
 	}()
 	r := &results{StartedAt: time.Now(), Settings: s, Machine: machine{
-		CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
+		CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadAverageStart: loadAverage(),
 		Note: "Other work on the machine (test suites of other engineers) runs at the same time: figures are noisy; compare ratios, not absolutes.",
 	}}
 	if err := b.prepare(ctx); err != nil {
@@ -108,6 +109,7 @@ func run(ctx context.Context, s settings) (err error) {
 	if r.Service, err = b.measureService(ctx); err != nil {
 		return err
 	}
+	r.Machine.LoadAverageEnd = loadAverage()
 	r.Figures = append(r.figures(), r.memoryFigures(processNames())...)
 	return write(s.OutDir, r, os.Stdout)
 }
@@ -143,6 +145,21 @@ func (b *bench) start(name string, env []string, bin string, args ...string) (*p
 	}
 	b.running = append(b.running, p)
 	return p, nil
+}
+
+// logWarnings sums the warnings of the processes' logs.
+func (b *bench) logWarnings(names []string) (map[string]int, error) {
+	total := make(map[string]int)
+	for _, name := range names {
+		counts, err := logWarnings(filepath.Join(b.dir, name+".log"))
+		if err != nil {
+			return nil, err
+		}
+		for msg, n := range counts {
+			total[msg] += n
+		}
+	}
+	return total, nil
 }
 
 // removeBinaries deletes the built programs (tens of MB), not the logs.
@@ -298,5 +315,6 @@ func (b *bench) measureService(ctx context.Context) (serviceResults, error) {
 			return svc, err
 		}
 	}
-	return svc, nil
+	svc.LogWarnings, err = b.logWarnings(processNames())
+	return svc, err
 }

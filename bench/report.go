@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,9 +24,11 @@ type results struct {
 
 // machine says where the figures come from.
 type machine struct {
-	CPUs      int    `json:"cpus"`
-	GoVersion string `json:"go_version"`
-	Note      string `json:"note"`
+	CPUs             int     `json:"cpus"`
+	GoVersion        string  `json:"go_version"`
+	LoadAverageStart float64 `json:"load_average_start"` // 1-minute, of /proc/loadavg
+	LoadAverageEnd   float64 `json:"load_average_end"`
+	Note             string  `json:"note"`
 }
 
 // figure is one line of the table: a measured value, what it is compared
@@ -116,13 +120,27 @@ func (r *results) memoryFigures(names []string) []figure {
 // markdown renders the figures as a table.
 func markdown(w io.Writer, r *results) {
 	fmt.Fprintf(w, "# Benchmark results\n\n")
-	fmt.Fprintf(w, "Run %s on %d CPUs, %s. %s\n\n", r.StartedAt.UTC().Format(time.RFC3339), r.Machine.CPUs, r.Machine.GoVersion, r.Machine.Note)
+	fmt.Fprintf(w, "Run %s on %d CPUs, %s; load average %.1f at the start, %.1f at the end. %s\n\n",
+		r.StartedAt.UTC().Format(time.RFC3339), r.Machine.CPUs, r.Machine.GoVersion,
+		r.Machine.LoadAverageStart, r.Machine.LoadAverageEnd, r.Machine.Note)
 	fmt.Fprintf(w, "%d HTTP connections, %s per load; %d jobs for throughput; %d sequential jobs for idle latency; 2 worker processes × %d.\n\n",
 		r.Settings.Conns, r.Settings.Duration, r.Settings.Jobs, r.Settings.LatencyJobs, r.Settings.WorkerConcurrency)
 	fmt.Fprintln(w, "| figure | value | reference | ratio | target | met |")
 	fmt.Fprintln(w, "|---|---:|---|---:|---|---|")
 	for _, f := range r.Figures {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", f.Name, value(f), reference(f), ratio(f), f.Target, met(f))
+	}
+	warnings(w, r.Service.LogWarnings)
+}
+
+// warnings lists what the api and the workers logged as warnings.
+func warnings(w io.Writer, counts map[string]int) {
+	if len(counts) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nWarnings the api and the workers logged during the run:\n\n")
+	for _, msg := range slices.Sorted(maps.Keys(counts)) {
+		fmt.Fprintf(w, "- %d× %s\n", counts[msg], msg)
 	}
 }
 

@@ -16,13 +16,16 @@ import (
 
 // serviceResults are the service's own figures.
 type serviceResults struct {
-	JobRead         loadResult        `json:"job_read"`
-	Accounts        loadResult        `json:"accounts"`
-	Throughput      throughput        `json:"throughput"`
-	IdleLatency     latency           `json:"idle_latency"`
-	Memory          map[string]memory `json:"memory"` // by process name
-	TasksPerJob     int               `json:"tasks_per_job"`
-	WorkerProcesses int               `json:"worker_processes"`
+	JobRead     loadResult        `json:"job_read"`
+	Accounts    loadResult        `json:"accounts"`
+	Throughput  throughput        `json:"throughput"`
+	IdleLatency latency           `json:"idle_latency"`
+	Memory      map[string]memory `json:"memory"` // by process name
+	// LogWarnings counts the warnings the api and workers logged during
+	// the run, by message.
+	LogWarnings     map[string]int `json:"log_warnings"`
+	TasksPerJob     int            `json:"tasks_per_job"`
+	WorkerProcesses int            `json:"worker_processes"`
 }
 
 // throughput is how fast a burst of jobs completed end to end.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -246,4 +247,41 @@ func dropDatabase(adminURL, db string) error {
 		return fmt.Errorf("drop database %s: %w", db, err)
 	}
 	return nil
+}
+
+// logWarnings counts the warning and error lines of a process's JSON log
+// by message; a deadlock reported by PostgreSQL is counted on its own too.
+func logWarnings(path string) (map[string]int, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read log: %w", err)
+	}
+	counts := make(map[string]int)
+	for line := range strings.Lines(string(raw)) {
+		var entry struct {
+			Level string `json:"level"`
+			Msg   string `json:"msg"`
+			Err   string `json:"err"`
+		}
+		if json.Unmarshal([]byte(line), &entry) != nil || (entry.Level != "WARN" && entry.Level != "ERROR") {
+			continue
+		}
+		counts[entry.Msg]++
+		if strings.Contains(entry.Err, "deadlock detected") {
+			counts["deadlock detected"]++
+		}
+	}
+	return counts, nil
+}
+
+// loadAverage is the first field of /proc/loadavg: how many processes
+// wanted a CPU, over the last minute.
+func loadAverage() float64 {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	first, _, _ := strings.Cut(string(raw), " ")
+	v, _ := strconv.ParseFloat(first, 64)
+	return v
 }
