@@ -18,13 +18,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
-	"strconv"
 	"syscall"
 	"time"
-
-	"github.com/alex-advisor/alex/store"
 )
 
 // settings are the knobs of a run (flags).
@@ -147,21 +143,6 @@ func (b *bench) start(name string, env []string, bin string, args ...string) (*p
 	return p, nil
 }
 
-// logWarnings sums the warnings of the processes' logs.
-func (b *bench) logWarnings(names []string) (map[string]int, error) {
-	total := make(map[string]int)
-	for _, name := range names {
-		counts, err := logWarnings(filepath.Join(b.dir, name+".log"))
-		if err != nil {
-			return nil, err
-		}
-		for msg, n := range counts {
-			total[msg] += n
-		}
-	}
-	return total, nil
-}
-
 // removeBinaries deletes the built programs (tens of MB), not the logs.
 func (b *bench) removeBinaries() {
 	for _, bin := range b.bins {
@@ -175,146 +156,4 @@ func (b *bench) stopAll() {
 		b.running[i].stop()
 	}
 	b.running = nil
-}
-
-func (b *bench) measureReferences(ctx context.Context) (references, error) {
-	var ref references
-	var err error
-	step("reference: pgbench -S -M prepared, %d clients, %s", b.PgbenchClients, b.PgbenchDuration)
-	if ref.PgbenchSelectTPS, err = pgbenchSelect(ctx, b.PostgresURL, b.PgbenchClients, b.PgbenchDuration); err != nil {
-		return ref, err
-	}
-	step("reference: redis-benchmark GET/SET")
-	if ref.RedisGetOps, ref.RedisSetOps, err = redisBenchmark(ctx, b.redisAddr, 100_000); err != nil {
-		return ref, err
-	}
-	step("reference: bare Fiber hello, %d connections, %s", b.Conns, b.Duration)
-	if ref.FiberHello, err = b.measureHello(ctx); err != nil {
-		return ref, err
-	}
-	step("reference: %d asynq no-op tasks on %d servers × %d", b.AsynqTasks, workerProcesses, b.WorkerConcurrency)
-	ref.AsynqNoopTasksPerS, err = asynqNoop(ctx, b.redisAddr, b.AsynqTasks, workerProcesses, b.WorkerConcurrency)
-	return ref, err
-}
-
-// measureHello starts this program as the Fiber hello server and loads it.
-func (b *bench) measureHello(ctx context.Context) (loadResult, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return loadResult{}, fmt.Errorf("hello server: %w", err)
-	}
-	port, err := freePort()
-	if err != nil {
-		return loadResult{}, err
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	p, err := b.start("fiber-hello", nil, self, "-hello-addr", addr)
-	if err != nil {
-		return loadResult{}, err
-	}
-	defer p.stop()
-	if err := waitHTTP(ctx, p, "http://"+addr+"/"); err != nil {
-		return loadResult{}, err
-	}
-	return runLoad(ctx, loadSpec{url: "http://" + addr + "/", conns: b.Conns, duration: b.Duration})
-}
-
-// processNames are the service's processes, for their memory.
-func processNames() []string {
-	names := []string{"api"}
-	for i := range workerProcesses {
-		names = append(names, fmt.Sprintf("worker-%d", i+1))
-	}
-	return names
-}
-
-// startService creates the database and starts the api and the workers.
-func (b *bench) startService(ctx context.Context) (apiURL, dbURL string, procs map[string]*process, err error) {
-	const db = "alex_bench"
-	step("creating database %s", db)
-	if err := recreateDatabase(ctx, b.PostgresURL, db); err != nil {
-		return "", "", nil, err
-	}
-	dbURL, err = postgresURL(b.PostgresURL, db)
-	if err != nil {
-		return "", "", nil, err
-	}
-	port, err := freePort()
-	if err != nil {
-		return "", "", nil, err
-	}
-	env := []string{
-		"DATABASE_URL=" + dbURL,
-		"REDIS_URL=redis://" + b.redisAddr + "/0",
-		"PORT=" + strconv.Itoa(port),
-		"LOG_LEVEL=warn",
-		"AUTH_MODE=local",
-		"MAX_ACTIVE_JOBS_PER_USER=100000",
-		"WORKER_CONCURRENCY=" + strconv.Itoa(b.WorkerConcurrency),
-	}
-	procs = make(map[string]*process)
-	for _, name := range processNames() {
-		bin, extra := b.bins["./cmd/worker"], b.pprofEnv(name)
-		if name == "api" {
-			bin = b.bins["./cmd/api"]
-		}
-		step("starting %s", name)
-		p, err := b.start(name, append(env, extra...), bin)
-		if err != nil {
-			return "", "", nil, err
-		}
-		procs[name] = p
-		if name == "api" { // it migrates the database: the workers start after
-			apiURL = fmt.Sprintf("http://127.0.0.1:%d", port)
-			if err := waitHTTP(ctx, p, apiURL+"/ready"); err != nil {
-				return "", "", nil, err
-			}
-		}
-	}
-	return apiURL, dbURL, procs, nil
-}
-
-func (b *bench) measureService(ctx context.Context) (serviceResults, error) {
-	svc := serviceResults{TasksPerJob: len(store.Stages), WorkerProcesses: workerProcesses, Memory: map[string]memory{}}
-	apiURL, dbURL, procs, err := b.startService(ctx)
-	if err != nil {
-		return svc, err
-	}
-	api := &apiClient{base: apiURL, client: newClient(b.Conns)}
-	step("registering a user, populating its accounts, running one job")
-	jobID, err := api.prepareUser(ctx)
-	if err != nil {
-		return svc, err
-	}
-	step("service: GET /api/v1/jobs/{id}, %d connections, %s", b.Conns, b.Duration)
-	stopProfile := b.profile(ctx, "api", "api-job-read", b.Duration)
-	svc.JobRead, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/jobs/" + jobID, token: api.token, conns: b.Conns, duration: b.Duration})
-	stopProfile()
-	if err != nil {
-		return svc, err
-	}
-	step("service: GET /api/v1/accounts, %d connections, %s", b.Conns, b.Duration)
-	if svc.Accounts, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/accounts", token: api.token, conns: b.Conns, duration: b.Duration}); err != nil {
-		return svc, err
-	}
-	step("service: %d jobs submitted at once", b.Jobs)
-	stopAPIProfile := b.profile(ctx, "api", "api-throughput", 8*time.Second)
-	stopWorkerProfile := b.profile(ctx, "worker-1", "worker-1-throughput", 8*time.Second)
-	svc.Throughput, err = api.measureThroughput(ctx, dbURL, b.Jobs)
-	stopAPIProfile()
-	stopWorkerProfile()
-	if err != nil {
-		return svc, err
-	}
-	step("service: %d jobs one at a time", b.LatencyJobs)
-	if svc.IdleLatency, err = api.measureIdleLatency(ctx, b.LatencyJobs); err != nil {
-		return svc, err
-	}
-	for name, p := range procs {
-		if svc.Memory[name], err = p.memory(); err != nil {
-			return svc, err
-		}
-	}
-	svc.LogWarnings, err = b.logWarnings(processNames())
-	return svc, err
 }

@@ -63,10 +63,7 @@ func (b *bench) saveProfile(ctx context.Context, name, label string, port int, d
 	if err := f.Close(); err != nil {
 		return err
 	}
-	bin := b.bins["./cmd/worker"]
-	if name == "api" {
-		bin = b.bins["./cmd/api"]
-	}
+	bin := b.binaryOf(name)
 	if err := os.MkdirAll(b.OutDir, 0o755); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -161,4 +162,46 @@ func enqueueNoops(ctx context.Context, conn asynq.RedisClientOpt, n int) error {
 		})
 	}
 	return g.Wait()
+}
+
+func (b *bench) measureReferences(ctx context.Context) (references, error) {
+	var ref references
+	var err error
+	step("reference: pgbench -S -M prepared, %d clients, %s", b.PgbenchClients, b.PgbenchDuration)
+	if ref.PgbenchSelectTPS, err = pgbenchSelect(ctx, b.PostgresURL, b.PgbenchClients, b.PgbenchDuration); err != nil {
+		return ref, err
+	}
+	step("reference: redis-benchmark GET/SET")
+	if ref.RedisGetOps, ref.RedisSetOps, err = redisBenchmark(ctx, b.redisAddr, 100_000); err != nil {
+		return ref, err
+	}
+	step("reference: bare Fiber hello, %d connections, %s", b.Conns, b.Duration)
+	if ref.FiberHello, err = b.measureHello(ctx); err != nil {
+		return ref, err
+	}
+	step("reference: %d asynq no-op tasks on %d servers × %d", b.AsynqTasks, workerProcesses, b.WorkerConcurrency)
+	ref.AsynqNoopTasksPerS, err = asynqNoop(ctx, b.redisAddr, b.AsynqTasks, workerProcesses, b.WorkerConcurrency)
+	return ref, err
+}
+
+// measureHello starts this program as the Fiber hello server and loads it.
+func (b *bench) measureHello(ctx context.Context) (loadResult, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return loadResult{}, fmt.Errorf("hello server: %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return loadResult{}, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	p, err := b.start("fiber-hello", nil, self, "-hello-addr", addr)
+	if err != nil {
+		return loadResult{}, err
+	}
+	defer p.stop()
+	if err := waitHTTP(ctx, p, "http://"+addr+"/"); err != nil {
+		return loadResult{}, err
+	}
+	return runLoad(ctx, loadSpec{url: "http://" + addr + "/", conns: b.Conns, duration: b.Duration})
 }

@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/alex-advisor/alex/store"
 )
 
 // serviceResults are the service's own figures.
@@ -238,4 +242,132 @@ func (a *apiClient) submitMany(ctx context.Context, n, senders int) ([]string, e
 		})
 	}
 	return ids, g.Wait()
+}
+
+// processNames are the service's processes: the api first (it migrates
+// the database), then the workers.
+func processNames() []string {
+	names := []string{"api"}
+	for i := range workerProcesses {
+		names = append(names, fmt.Sprintf("worker-%d", i+1))
+	}
+	return names
+}
+
+// runningService is the api and the workers, started on a fresh database.
+type runningService struct {
+	apiURL string
+	dbURL  string
+	procs  map[string]*process // by process name
+}
+
+// startService creates the database, starts the api, waits until it has
+// migrated and answers, then starts the workers.
+func (b *bench) startService(ctx context.Context) (runningService, error) {
+	const db = "alex_bench"
+	step("creating database %s", db)
+	if err := recreateDatabase(ctx, b.PostgresURL, db); err != nil {
+		return runningService{}, err
+	}
+	dbURL, err := postgresURL(b.PostgresURL, db)
+	if err != nil {
+		return runningService{}, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return runningService{}, err
+	}
+	env := []string{
+		"DATABASE_URL=" + dbURL,
+		"REDIS_URL=redis://" + b.redisAddr + "/0",
+		"PORT=" + strconv.Itoa(port),
+		"LOG_LEVEL=warn",
+		"AUTH_MODE=local",
+		"MAX_ACTIVE_JOBS_PER_USER=100000",
+		"WORKER_CONCURRENCY=" + strconv.Itoa(b.WorkerConcurrency),
+	}
+	svc := runningService{apiURL: fmt.Sprintf("http://127.0.0.1:%d", port), dbURL: dbURL, procs: map[string]*process{}}
+	for _, name := range processNames() {
+		step("starting %s", name)
+		p, err := b.start(name, slices.Concat(env, b.pprofEnv(name)), b.binaryOf(name))
+		if err != nil {
+			return runningService{}, err
+		}
+		svc.procs[name] = p
+		if name == "api" {
+			if err := waitHTTP(ctx, p, svc.apiURL+"/ready"); err != nil {
+				return runningService{}, err
+			}
+		}
+	}
+	return svc, nil
+}
+
+// binaryOf is the program of a service process: api, worker-1, ...
+func (b *bench) binaryOf(name string) string {
+	if name == "api" {
+		return b.bins["./cmd/api"]
+	}
+	return b.bins["./cmd/worker"]
+}
+
+func (b *bench) measureService(ctx context.Context) (serviceResults, error) {
+	svc := serviceResults{TasksPerJob: len(store.Stages), WorkerProcesses: workerProcesses, Memory: map[string]memory{}}
+	running, err := b.startService(ctx)
+	if err != nil {
+		return svc, err
+	}
+	apiURL := running.apiURL
+	api := &apiClient{base: apiURL, client: newClient(b.Conns)}
+	step("registering a user, populating its accounts, running one job")
+	jobID, err := api.prepareUser(ctx)
+	if err != nil {
+		return svc, err
+	}
+	step("service: GET /api/v1/jobs/{id}, %d connections, %s", b.Conns, b.Duration)
+	stopProfile := b.profile(ctx, "api", "api-job-read", b.Duration)
+	svc.JobRead, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/jobs/" + jobID, token: api.token, conns: b.Conns, duration: b.Duration})
+	stopProfile()
+	if err != nil {
+		return svc, err
+	}
+	step("service: GET /api/v1/accounts, %d connections, %s", b.Conns, b.Duration)
+	if svc.Accounts, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/accounts", token: api.token, conns: b.Conns, duration: b.Duration}); err != nil {
+		return svc, err
+	}
+	step("service: %d jobs submitted at once", b.Jobs)
+	stopAPIProfile := b.profile(ctx, "api", "api-throughput", 8*time.Second)
+	stopWorkerProfile := b.profile(ctx, "worker-1", "worker-1-throughput", 8*time.Second)
+	svc.Throughput, err = api.measureThroughput(ctx, running.dbURL, b.Jobs)
+	stopAPIProfile()
+	stopWorkerProfile()
+	if err != nil {
+		return svc, err
+	}
+	step("service: %d jobs one at a time", b.LatencyJobs)
+	if svc.IdleLatency, err = api.measureIdleLatency(ctx, b.LatencyJobs); err != nil {
+		return svc, err
+	}
+	for name, p := range running.procs {
+		if svc.Memory[name], err = p.memory(); err != nil {
+			return svc, err
+		}
+	}
+	svc.LogWarnings, err = b.logWarnings(processNames())
+	return svc, err
+}
+
+// logWarnings sums the warnings of the processes' logs.
+func (b *bench) logWarnings(names []string) (map[string]int, error) {
+	total := make(map[string]int)
+	for _, name := range names {
+		counts, err := logWarnings(filepath.Join(b.dir, name+".log"))
+		if err != nil {
+			return nil, err
+		}
+		for msg, n := range counts {
+			total[msg] += n
+		}
+	}
+	return total, nil
 }
