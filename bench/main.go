@@ -117,6 +117,9 @@ func step(format string, args ...any) {
 
 // prepare builds the binaries and starts the private Redis.
 func (b *bench) prepare(ctx context.Context) error {
+	if _, err := os.Stat("cmd/api"); err != nil {
+		return fmt.Errorf("run the bench from the repository root: %w", err)
+	}
 	step("building cmd/api and cmd/worker into %s", b.dir)
 	bins, err := buildBinaries(ctx, b.dir, "./cmd/api", "./cmd/worker")
 	if err != nil {
