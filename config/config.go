@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"reflect"
 	"strings"
@@ -25,6 +26,8 @@ type Config struct {
 	// DataDir holds the SQLite file of the embedded mode (no DATABASE_URL).
 	DataDir  string `env:"ALEX_DATA_DIR" envDefault:".alex"`
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+	// PprofAddr serves net/http/pprof on a loopback address when set.
+	PprofAddr string `env:"PPROF_ADDR"`
 
 	AuthMode               string        `env:"AUTH_MODE"`
 	ClerkSecretKey         string        `env:"CLERK_SECRET_KEY" secret:"true"`
@@ -120,6 +123,9 @@ func (c Config) Validate() error {
 	if c.Production() && (c.DatabaseURL == "" || c.RedisURL == "") {
 		errs = append(errs, errors.New("ALEX_ENV=production requires DATABASE_URL and REDIS_URL: embedded defaults are for laptops"))
 	}
+	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
+		errs = append(errs, fmt.Errorf("PPROF_ADDR must be a loopback address such as 127.0.0.1:6060, not %q", c.PprofAddr))
+	}
 	if c.MaxActiveJobsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_ACTIVE_JOBS_PER_USER must be at least 1"))
 	}
@@ -163,6 +169,19 @@ func (c Config) LogValue() slog.Value {
 		attrs = append(attrs, slog.Any(name, val))
 	}
 	return slog.GroupValue(attrs...)
+}
+
+// loopback tells whether addr (host:port) listens on the loopback interface only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func mask(s string) string {

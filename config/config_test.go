@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestValidateMarketSettings(t *testing.T) {
@@ -32,5 +34,28 @@ func TestValidateMarketSettings(t *testing.T) {
 	}
 	if got := c.LogValue().String(); strings.Contains(got, "secret") {
 		t.Errorf("RAPIDAPI_KEY logged: %s", got)
+	}
+}
+
+func TestPprofAddrMustBeLoopback(t *testing.T) {
+	base := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, WorkerConcurrency: 10,
+		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour}
+	for addr, ok := range map[string]bool{
+		"":               true,
+		"127.0.0.1:6060": true,
+		"localhost:6060": true,
+		"[::1]:6060":     true,
+		":6060":          false,
+		"0.0.0.0:6060":   false,
+		"10.0.0.5:6060":  false,
+		"127.0.0.1":      false,
+	} {
+		c := base
+		c.PprofAddr = addr
+		if ok {
+			require.NoError(t, c.Validate(), addr)
+		} else {
+			require.Error(t, c.Validate(), addr)
+		}
 	}
 }

@@ -43,6 +43,7 @@ func run(ctx context.Context, args []string) error {
 		return s.Close()
 	}
 	log.Info("starting api", "config", cfg)
+	bootstrap.ServePprof(cfg, log)
 	s, err := bootstrap.OpenStore(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -34,6 +34,7 @@ func run(ctx context.Context) error {
 	}
 	log := bootstrap.Logger(cfg).With("component", "worker")
 	log.Info("starting worker", "config", cfg)
+	bootstrap.ServePprof(cfg, log)
 	s, err := bootstrap.OpenStore(ctx, cfg, log)
 	if err != nil {
 		return err

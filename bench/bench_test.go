@@ -1,0 +1,110 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestPercentile(t *testing.T) {
+	hundred := make([]time.Duration, 100)
+	for i := range hundred {
+		hundred[i] = time.Duration(i+1) * time.Millisecond
+	}
+	tests := []struct {
+		name   string
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{"empty", nil, 50, 0},
+		{"one value", []time.Duration{7}, 99, 7},
+		{"p50 of 1..100", hundred, 50, 50 * time.Millisecond},
+		{"p99 of 1..100", hundred, 99, 99 * time.Millisecond},
+		{"p100 is the max", hundred, 100, 100 * time.Millisecond},
+		{"p1 of 1..100", hundred, 1, time.Millisecond},
+		{"p99 of 10 is the max", hundred[:10], 99, 10 * time.Millisecond},
+		{"p50 of 4 is the 2nd", hundred[:4], 50, 2 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.want, percentile(tt.sorted, tt.p))
+		})
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	sorted := []time.Duration{time.Millisecond, 2 * time.Millisecond, 3 * time.Millisecond, 40 * time.Millisecond}
+	r := summarize(sorted, 1, 2*time.Second)
+	require.Equal(t, 4, r.Requests)
+	require.Equal(t, 1, r.Errors)
+	require.InDelta(t, 2.0, r.RPS, 1e-9)
+	require.InDelta(t, 2.0, r.P50ms, 1e-9)
+	require.InDelta(t, 40.0, r.P99ms, 1e-9)
+}
+
+// The samples are real outputs of pgbench 15 and redis-benchmark 7.0 on
+// this machine.
+func TestParsePgbenchTPS(t *testing.T) {
+	out, err := os.ReadFile("testdata/pgbench.txt")
+	require.NoError(t, err)
+	tps, err := parsePgbenchTPS(string(out))
+	require.NoError(t, err)
+	require.InDelta(t, 15956.308353, tps, 1e-6)
+
+	_, err = parsePgbenchTPS("pgbench: error: connection to server failed")
+	require.Error(t, err)
+}
+
+func TestParseRedisBenchmark(t *testing.T) {
+	out, err := os.ReadFile("testdata/redis-benchmark.txt")
+	require.NoError(t, err)
+	require.Equal(t, map[string]float64{"SET": 24937.66, "GET": 27397.26}, parseRedisBenchmark(string(out)))
+}
+
+func TestParseProcStatus(t *testing.T) {
+	status := strings.Join([]string{
+		"Name:\tapi", "VmPeak:\t    3892 kB", "VmHWM:\t  204800 kB", "VmRSS:\t  102400 kB", "Threads:\t8",
+	}, "\n")
+	require.Equal(t, memory{RSSMiB: 100, PeakMiB: 200}, parseProcStatus(status))
+}
+
+func TestFigureTargets(t *testing.T) {
+	read := atLeastRatio("job read", 700, "req/s", "pgbench", 1000, 0.6)
+	require.InDelta(t, 0.7, read.Ratio, 1e-9)
+	require.True(t, *read.Met)
+	require.False(t, *atLeastRatio("job read", 500, "req/s", "pgbench", 1000, 0.6).Met)
+	require.True(t, *atMost("p99", 10, "ms", 10).Met)
+	require.False(t, *atMost("p99", 10.1, "ms", 10).Met)
+	require.Nil(t, compared("info", 1, "x", "", 0).Met)
+}
+
+func TestPostgresURL(t *testing.T) {
+	for base, want := range map[string]string{
+		"postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable": "postgres://postgres@127.0.0.1:5432/alex_bench?sslmode=disable",
+		"postgres://postgres@127.0.0.1:5432":                          "postgres://postgres@127.0.0.1:5432/alex_bench",
+	} {
+		got, err := postgresURL(base, "alex_bench")
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+}
+
+func TestLogWarnings(t *testing.T) {
+	path := t.TempDir() + "/worker.log"
+	log := `{"time":"2026-11-25T11:02:00Z","level":"WARN","msg":"task failed","type":"stage:charter","err":"database unavailable: ERROR: deadlock detected (SQLSTATE 40P01)"}
+{"time":"2026-11-25T11:02:05Z","level":"WARN","msg":"stage runner went silent; queueing it again","stage":"charter"}
+{"time":"2026-11-25T11:02:06Z","level":"INFO","msg":"worker running"}
+not json
+{"time":"2026-11-25T11:02:07Z","level":"WARN","msg":"task failed","err":"timeout"}
+`
+	require.NoError(t, os.WriteFile(path, []byte(log), 0o644))
+	counts, err := logWarnings(path)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{
+		"task failed": 2, "deadlock detected": 1, "stage runner went silent; queueing it again": 1,
+	}, counts)
+}

@@ -1,0 +1,373 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/alex-advisor/alex/store"
+)
+
+// serviceResults are the service's own figures.
+type serviceResults struct {
+	JobRead     loadResult        `json:"job_read"`
+	Accounts    loadResult        `json:"accounts"`
+	Throughput  throughput        `json:"throughput"`
+	IdleLatency latency           `json:"idle_latency"`
+	Memory      map[string]memory `json:"memory"` // by process name
+	// LogWarnings counts the warnings the api and workers logged during
+	// the run, by message.
+	LogWarnings     map[string]int `json:"log_warnings"`
+	TasksPerJob     int            `json:"tasks_per_job"`
+	WorkerProcesses int            `json:"worker_processes"`
+}
+
+// throughput is how fast a burst of jobs completed end to end.
+type throughput struct {
+	Jobs       int     `json:"jobs"`
+	Failed     int     `json:"failed"`
+	Seconds    float64 `json:"seconds"`
+	JobsPerSec float64 `json:"jobs_per_s"`
+}
+
+// latency is the submit→completed time of jobs sent one at a time.
+type latency struct {
+	Jobs  int     `json:"jobs"`
+	P50ms float64 `json:"p50_ms"`
+	P99ms float64 `json:"p99_ms"`
+	MaxMs float64 `json:"max_ms"`
+}
+
+// apiClient calls the API as the frontend does.
+type apiClient struct {
+	base   string
+	token  string
+	client *http.Client
+}
+
+// call sends a JSON request and decodes a JSON answer into out (if not nil);
+// an answer other than want is an error.
+func (a *apiClient) call(ctx context.Context, method, path string, body any, want int, out any) error {
+	var reader io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		reader = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, reader)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	res, err := a.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if res.StatusCode != want {
+		return fmt.Errorf("%s %s: %s: %s", method, path, res.Status, raw)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// registerUser registers a local user and keeps its token.
+func (a *apiClient) registerUser(ctx context.Context, email string) error {
+	var out struct {
+		Token string `json:"token"`
+	}
+	err := a.call(ctx, http.MethodPost, "/api/v1/auth/register",
+		map[string]string{"email": email, "password": "bench-password-123"}, http.StatusCreated, &out)
+	a.token = out.Token
+	return err
+}
+
+// submit starts a portfolio analysis and returns its job id.
+func (a *apiClient) submit(ctx context.Context) (string, error) {
+	var out struct {
+		JobID string `json:"job_id"`
+	}
+	err := a.call(ctx, http.MethodPost, "/api/v1/analyze",
+		map[string]string{"analysis_type": "portfolio"}, http.StatusAccepted, &out)
+	return out.JobID, err
+}
+
+// jobStatus reads a job's status.
+func (a *apiClient) jobStatus(ctx context.Context, id string) (status, errMsg string, err error) {
+	var out struct {
+		Status       string `json:"status"`
+		ErrorMessage string `json:"error_message"`
+	}
+	err = a.call(ctx, http.MethodGet, "/api/v1/jobs/"+id, nil, http.StatusOK, &out)
+	return out.Status, out.ErrorMessage, err
+}
+
+// waitCompleted polls the job every 5 ms until it is terminal; a job that
+// did not complete is an error.
+func (a *apiClient) waitCompleted(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		status, msg, err := a.jobStatus(ctx, id)
+		switch {
+		case err != nil:
+			return err
+		case status == "completed":
+			return nil
+		case status == "failed" || status == "cancelled":
+			return fmt.Errorf("job %s %s: %s", id, status, msg)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("job %s still %s: %w", id, status, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// prepareUser registers a user with the three sample accounts and one
+// completed job, whose id it returns.
+func (a *apiClient) prepareUser(ctx context.Context) (string, error) {
+	if err := a.registerUser(ctx, fmt.Sprintf("bench-%d@example.com", time.Now().UnixNano())); err != nil {
+		return "", err
+	}
+	if err := a.call(ctx, http.MethodPost, "/api/v1/populate-test-data", nil, http.StatusCreated, nil); err != nil {
+		return "", err
+	}
+	id, err := a.submit(ctx)
+	if err != nil {
+		return "", err
+	}
+	return id, a.waitCompleted(ctx, id)
+}
+
+// measureIdleLatency submits n jobs one after the other, each once the last
+// completed, and measures submit→completed as a polling client sees it.
+func (a *apiClient) measureIdleLatency(ctx context.Context, n int) (latency, error) {
+	durations := make([]time.Duration, 0, n)
+	for range n {
+		start := time.Now()
+		id, err := a.submit(ctx)
+		if err != nil {
+			return latency{}, err
+		}
+		if err := a.waitCompleted(ctx, id); err != nil {
+			return latency{}, err
+		}
+		durations = append(durations, time.Since(start))
+	}
+	slices.Sort(durations)
+	return latency{Jobs: n, P50ms: ms(percentile(durations, 50)),
+		P99ms: ms(percentile(durations, 99)), MaxMs: ms(percentile(durations, 100))}, nil
+}
+
+// measureThroughput submits n jobs from 8 clients at once and times until
+// all of them are terminal, reading their status from PostgreSQL every
+// 20 ms (so the polling does not load the API).
+func (a *apiClient) measureThroughput(ctx context.Context, dbURL string, n int) (throughput, error) {
+	db, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return throughput{}, fmt.Errorf("connect %s: %w", dbURL, err)
+	}
+	defer db.Close(ctx)
+	start := time.Now()
+	ids, err := a.submitMany(ctx, n, 8)
+	if err != nil {
+		return throughput{}, err
+	}
+	for {
+		var completed, failed int
+		err := db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'completed'),
+			count(*) FILTER (WHERE status IN ('failed', 'cancelled')) FROM jobs WHERE id = ANY($1::uuid[])`,
+			ids).Scan(&completed, &failed)
+		if err != nil {
+			return throughput{}, fmt.Errorf("count finished jobs: %w", err)
+		}
+		if completed+failed == n {
+			elapsed := time.Since(start)
+			return throughput{Jobs: n, Failed: failed, Seconds: elapsed.Seconds(),
+				JobsPerSec: float64(completed) / elapsed.Seconds()}, nil
+		}
+		if time.Since(start) > 5*time.Minute {
+			return throughput{}, fmt.Errorf("throughput: %d of %d jobs finished in 5 minutes", completed+failed, n)
+		}
+		select {
+		case <-ctx.Done():
+			return throughput{}, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// submitMany submits n jobs from senders goroutines and returns their ids.
+func (a *apiClient) submitMany(ctx context.Context, n, senders int) ([]string, error) {
+	ids := make([]string, n)
+	g, ctx := errgroup.WithContext(ctx)
+	for s := range senders {
+		g.Go(func() error {
+			for i := s; i < n; i += senders {
+				id, err := a.submit(ctx)
+				if err != nil {
+					return err
+				}
+				ids[i] = id
+			}
+			return nil
+		})
+	}
+	return ids, g.Wait()
+}
+
+// processNames are the service's processes: the api first (it migrates
+// the database), then the workers.
+func processNames() []string {
+	names := []string{"api"}
+	for i := range workerProcesses {
+		names = append(names, fmt.Sprintf("worker-%d", i+1))
+	}
+	return names
+}
+
+// runningService is the api and the workers, started on a fresh database.
+type runningService struct {
+	apiURL string
+	dbURL  string
+	procs  map[string]*process // by process name
+}
+
+// startService creates the database, starts the api, waits until it has
+// migrated and answers, then starts the workers.
+func (b *bench) startService(ctx context.Context) (runningService, error) {
+	const db = "alex_bench"
+	step("creating database %s", db)
+	if err := recreateDatabase(ctx, b.PostgresURL, db); err != nil {
+		return runningService{}, err
+	}
+	dbURL, err := postgresURL(b.PostgresURL, db)
+	if err != nil {
+		return runningService{}, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return runningService{}, err
+	}
+	env := []string{
+		"DATABASE_URL=" + dbURL,
+		"REDIS_URL=redis://" + b.redisAddr + "/0",
+		"PORT=" + strconv.Itoa(port),
+		"LOG_LEVEL=warn",
+		"AUTH_MODE=local",
+		"MAX_ACTIVE_JOBS_PER_USER=100000",
+		"WORKER_CONCURRENCY=" + strconv.Itoa(b.WorkerConcurrency),
+	}
+	svc := runningService{apiURL: fmt.Sprintf("http://127.0.0.1:%d", port), dbURL: dbURL, procs: map[string]*process{}}
+	for _, name := range processNames() {
+		step("starting %s", name)
+		p, err := b.start(name, slices.Concat(env, b.pprofEnv(name)), b.binaryOf(name))
+		if err != nil {
+			return runningService{}, err
+		}
+		svc.procs[name] = p
+		if name == "api" {
+			if err := waitHTTP(ctx, p, svc.apiURL+"/ready"); err != nil {
+				return runningService{}, err
+			}
+		}
+	}
+	return svc, nil
+}
+
+// binaryOf is the program of a service process: api, worker-1, ...
+func (b *bench) binaryOf(name string) string {
+	if name == "api" {
+		return b.bins["./cmd/api"]
+	}
+	return b.bins["./cmd/worker"]
+}
+
+func (b *bench) measureService(ctx context.Context) (serviceResults, error) {
+	svc := serviceResults{TasksPerJob: len(store.Stages), WorkerProcesses: workerProcesses, Memory: map[string]memory{}}
+	running, err := b.startService(ctx)
+	if err != nil {
+		return svc, err
+	}
+	apiURL := running.apiURL
+	api := &apiClient{base: apiURL, client: newClient(b.Conns)}
+	step("registering a user, populating its accounts, running one job")
+	jobID, err := api.prepareUser(ctx)
+	if err != nil {
+		return svc, err
+	}
+	step("service: GET /api/v1/jobs/{id}, %d connections, %s", b.Conns, b.Duration)
+	stopProfile := b.profile(ctx, "api", "api-job-read", b.Duration)
+	svc.JobRead, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/jobs/" + jobID, token: api.token, conns: b.Conns, duration: b.Duration})
+	stopProfile()
+	if err != nil {
+		return svc, err
+	}
+	step("service: GET /api/v1/accounts, %d connections, %s", b.Conns, b.Duration)
+	if svc.Accounts, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/accounts", token: api.token, conns: b.Conns, duration: b.Duration}); err != nil {
+		return svc, err
+	}
+	step("service: %d jobs submitted at once", b.Jobs)
+	stopAPIProfile := b.profile(ctx, "api", "api-throughput", 8*time.Second)
+	stopWorkerProfile := b.profile(ctx, "worker-1", "worker-1-throughput", 8*time.Second)
+	svc.Throughput, err = api.measureThroughput(ctx, running.dbURL, b.Jobs)
+	stopAPIProfile()
+	stopWorkerProfile()
+	if err != nil {
+		return svc, err
+	}
+	step("service: %d jobs one at a time", b.LatencyJobs)
+	if svc.IdleLatency, err = api.measureIdleLatency(ctx, b.LatencyJobs); err != nil {
+		return svc, err
+	}
+	for name, p := range running.procs {
+		if svc.Memory[name], err = p.memory(); err != nil {
+			return svc, err
+		}
+	}
+	svc.LogWarnings, err = b.logWarnings(processNames())
+	return svc, err
+}
+
+// logWarnings sums the warnings of the processes' logs.
+func (b *bench) logWarnings(names []string) (map[string]int, error) {
+	total := make(map[string]int)
+	for _, name := range names {
+		counts, err := logWarnings(filepath.Join(b.dir, name+".log"))
+		if err != nil {
+			return nil, err
+		}
+		for msg, n := range counts {
+			total[msg] += n
+		}
+	}
+	return total, nil
+}
