@@ -44,6 +44,14 @@ type Config struct {
 	MonitoringUser          string        `env:"MONITORING_USER"`
 	MonitoringPassword      string        `env:"MONITORING_PASSWORD" secret:"true"`
 
+	// Metrics: with METRICS_ADDR (":9090") on a listener of their own, else
+	// on the API's port at /metrics once METRICS_USER is set (basic auth).
+	MetricsAddr     string `env:"METRICS_ADDR"`
+	MetricsUser     string `env:"METRICS_USER"`
+	MetricsPassword string `env:"METRICS_PASSWORD" secret:"true"`
+	// RateLimitPerMinute caps each user's mutating API requests; 0 is off.
+	RateLimitPerMinute int `env:"RATE_LIMIT_PER_MINUTE" envDefault:"120"`
+
 	PolygonAPIKey string `env:"POLYGON_API_KEY" secret:"true"`
 	FundDataURL   string `env:"FUND_DATA_URL"`
 	LLMBaseURL    string `env:"LLM_BASE_URL"`
@@ -95,6 +103,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxActiveJobsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_ACTIVE_JOBS_PER_USER must be at least 1"))
+	}
+	if c.RateLimitPerMinute < 0 {
+		errs = append(errs, errors.New("RATE_LIMIT_PER_MINUTE must be 0 (off) or more"))
+	}
+	if c.MetricsUser != "" && c.MetricsPassword == "" {
+		errs = append(errs, errors.New("METRICS_USER needs METRICS_PASSWORD"))
 	}
 	if c.WorkerConcurrency < 1 {
 		errs = append(errs, errors.New("WORKER_CONCURRENCY must be at least 1"))

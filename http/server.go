@@ -17,8 +17,10 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/alex-advisor/alex/auth"
+	"github.com/alex-advisor/alex/metrics"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 )
@@ -50,6 +52,18 @@ type Config struct {
 	AdminUserIDs       []string
 	MonitoringUser     string
 	MonitoringPassword string
+	// Metrics is the registry the HTTP series go to and GET /metrics
+	// serves; nil gives the server a registry of its own.
+	Metrics *prometheus.Registry
+	// MetricsUser and MetricsPassword guard GET /metrics on the API's port
+	// with basic auth; without a user /metrics is not served there (serve
+	// MetricsHandler on a port of its own instead).
+	MetricsUser     string
+	MetricsPassword string
+	// RateLimitPerMinute caps each user's mutating requests under /api
+	// (auth routes excepted), counted in the Queue's Redis; 0 or no Queue
+	// turns the limit off.
+	RateLimitPerMinute int
 }
 
 // Server is the HTTP API.
@@ -61,6 +75,10 @@ type Server struct {
 	// done is closed on Shutdown to end event streams, which would
 	// otherwise hold the shutdown up.
 	done chan struct{}
+
+	metrics     *prometheus.Registry
+	httpMetrics *metrics.HTTP
+	rateLimiter *queue.RateLimiter
 }
 
 // New builds the Fiber app with every route registered.
@@ -85,9 +103,12 @@ func New(cfg Config) *Server {
 		DisableStartupMessage: true,
 	})
 	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{})}
+	s.setUpMetrics()
+	s.setUpRateLimit()
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
 	app.Use(s.requestContext)
+	app.Use(s.countRequests) // outside logRequests, which settles the status
 	app.Use(s.logRequests)
 	app.Use(cors.New(cors.Config{
 		AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
@@ -96,9 +117,12 @@ func New(cfg Config) *Server {
 	}))
 	app.Use(apiAlias)
 	app.Use("/api", s.authenticate)
+	app.Use("/api", s.limitMutations)
 
 	s.api = humafiber.New(app, apiConfig())
 	s.registerRoutes()
+	s.registerMetricsRoute()
+	app.Use(noRoute) // after every route
 	return s
 }
 

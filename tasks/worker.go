@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/alex-advisor/alex/metrics"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 )
@@ -25,6 +29,9 @@ type WorkerOptions struct {
 	// that its task is still in Redis.
 	LostAfter time.Duration
 	Log       *slog.Logger
+	// Metrics receives the stage series and the queue sizes; nil exports
+	// none.
+	Metrics prometheus.Registerer
 }
 
 func (o *WorkerOptions) defaults() {
@@ -69,6 +76,10 @@ func NewWorker(s *store.Store, q *queue.Queue, stages map[string]StageFunc, o Wo
 	o.defaults()
 	h := &Handler{Store: s, Queue: q, Log: o.Log, Stages: stages,
 		HeartbeatEvery: o.HeartbeatEvery, StaleAfter: o.StaleAfter}
+	if o.Metrics != nil {
+		h.Metrics = metrics.NewStages(o.Metrics)
+		o.Metrics.MustRegister(metrics.NewQueues(q.Inspector(), QueueNames(), o.Log))
+	}
 	return &Worker{
 		server: NewServer(q.ConnOpt(), ServerOptions{Concurrency: o.Concurrency,
 			TaskCheckInterval: o.TaskCheckInterval, ShutdownTimeout: o.ShutdownTimeout, Log: o.Log}),
@@ -99,3 +110,6 @@ func (w *Worker) Shutdown() {
 	w.wg.Wait()
 	w.server.Shutdown()
 }
+
+// QueueNames are the names of the worker's queues, sorted.
+func QueueNames() []string { return slices.Sorted(maps.Keys(Queues)) }

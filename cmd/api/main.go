@@ -11,9 +11,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/alex-advisor/alex/cmd/internal/bootstrap"
 	"github.com/alex-advisor/alex/config"
 	alexhttp "github.com/alex-advisor/alex/http"
+	"github.com/alex-advisor/alex/metrics"
 )
 
 func main() {
@@ -54,6 +57,10 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer q.Close()
+	reg := metrics.NewRegistry()
+	if err := serveMetrics(ctx, cfg, reg, log); err != nil {
+		return err
+	}
 	srv := alexhttp.New(alexhttp.Config{
 		Store: s, Queue: q, Verifier: verifier, Issuer: issuer, Log: log,
 		CORSOrigins:          cfg.CORSOrigins,
@@ -64,8 +71,30 @@ func run(ctx context.Context, args []string) error {
 		Ready: func(ctx context.Context) error {
 			return errors.Join(s.Ping(ctx), q.Ping(ctx))
 		},
+		Metrics:            reg,
+		MetricsUser:        metricsUserOnAPIPort(cfg),
+		MetricsPassword:    cfg.MetricsPassword,
+		RateLimitPerMinute: cfg.RateLimitPerMinute,
 	})
 	return serve(ctx, srv, fmt.Sprintf(":%d", cfg.Port), log)
+}
+
+// serveMetrics serves the metrics on a port of their own when METRICS_ADDR
+// is set.
+func serveMetrics(ctx context.Context, cfg config.Config, reg *prometheus.Registry, log *slog.Logger) error {
+	if cfg.MetricsAddr == "" {
+		return nil
+	}
+	return metrics.Serve(ctx, cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log)
+}
+
+// metricsUserOnAPIPort turns GET /metrics on the API's port on (behind basic
+// auth) only when the metrics have no port of their own.
+func metricsUserOnAPIPort(cfg config.Config) string {
+	if cfg.MetricsAddr != "" {
+		return ""
+	}
+	return cfg.MetricsUser
 }
 
 // serve listens until ctx ends, then drains requests in flight.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/alex-advisor/alex/cmd/internal/bootstrap"
 	"github.com/alex-advisor/alex/config"
+	"github.com/alex-advisor/alex/metrics"
 	"github.com/alex-advisor/alex/tasks"
 )
 
@@ -40,7 +41,15 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer q.Close()
-	w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, log), bootstrap.WorkerOptions(cfg, log))
+	opts := bootstrap.WorkerOptions(cfg, log)
+	if cfg.MetricsAddr != "" {
+		reg := metrics.NewRegistry()
+		opts.Metrics = reg
+		if err := metrics.Serve(ctx, cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log); err != nil {
+			return err
+		}
+	}
+	w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, log), opts)
 	if err := w.Start(ctx); err != nil {
 		return err
 	}
