@@ -66,6 +66,8 @@ type apiOptions struct {
 	ready    func(context.Context) error
 	store    *store.Store
 	local    bool
+	// configure edits the server's config last.
+	configure []func(*alexhttp.Config)
 }
 
 type apiOption func(*apiOptions)
@@ -83,6 +85,11 @@ func withReady(f func(context.Context) error) apiOption {
 // withStore serves an already opened store instead of a fresh one.
 func withStore(s *store.Store) apiOption {
 	return func(a *apiOptions) { a.store = s }
+}
+
+// withConfig edits the server's config after the defaults are set.
+func withConfig(edit func(*alexhttp.Config)) apiOption {
+	return func(a *apiOptions) { a.configure = append(a.configure, edit) }
 }
 
 // localMode builds the server as AUTH_MODE=local does: the service is its own
@@ -136,6 +143,9 @@ func newTestAPI(t testing.TB, opts ...apiOption) *testAPI {
 		a.verifier = auth.NewVerifier(auth.NewJWKSCache(a.jwks.URL, nil, time.Minute), o.verifier)
 	}
 	cfg.Verifier = a.verifier
+	for _, edit := range o.configure {
+		edit(&cfg)
+	}
 	a.app = alexhttp.New(cfg).App()
 	// The first request builds Fiber's route tree; make it before tests fire
 	// concurrent requests.
