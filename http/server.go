@@ -166,6 +166,9 @@ func register[I, O any](s *Server, op huma.Operation, h func(context.Context, *I
 	if strings.HasPrefix(op.Path, "/api/") && !strings.HasPrefix(op.Path, "/api/v1/auth/") {
 		op.Security = bearer
 		op.Errors = append(op.Errors, http.StatusUnauthorized)
+		if mutating(op.Method) && s.rateLimiter != nil {
+			op.Errors = append(op.Errors, http.StatusTooManyRequests)
+		}
 	}
 	op.MaxBodyBytes = maxBodyBytes
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
