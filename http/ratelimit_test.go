@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"testing"
@@ -113,4 +114,21 @@ func TestRateLimitLeavesAuthRoutesAlone(t *testing.T) {
 		resp, raw = api.do(t, http.MethodPost, "/api/v1/auth/login", "", body)
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", raw)
 	}
+}
+
+// The OpenAPI document tells clients which operations may answer 429.
+func TestRateLimitIsDocumented(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t, withRateLimit(openQueue(t, redistest.Start(t)), 10))
+	resp, raw := api.do(t, http.MethodGet, "/openapi.json", "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]any `json:"responses"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	assert.Contains(t, doc.Paths["/api/v1/accounts"]["post"].Responses, "429")
+	assert.NotContains(t, doc.Paths["/api/v1/accounts"]["get"].Responses, "429", "reads are not limited")
+	assert.NotContains(t, doc.Paths["/api/v1/auth/login"]["post"].Responses, "429")
 }
