@@ -53,6 +53,14 @@ type Config struct {
 	MonitoringUser          string        `env:"MONITORING_USER"`
 	MonitoringPassword      string        `env:"MONITORING_PASSWORD" secret:"true"`
 
+	// Metrics: with METRICS_ADDR (":9090") on a listener of their own, else
+	// on the API's port at /metrics once METRICS_USER is set (basic auth).
+	MetricsAddr     string `env:"METRICS_ADDR"`
+	MetricsUser     string `env:"METRICS_USER"`
+	MetricsPassword string `env:"METRICS_PASSWORD" secret:"true"`
+	// RateLimitPerMinute caps each user's mutating API requests; 0 is off.
+	RateLimitPerMinute int `env:"RATE_LIMIT_PER_MINUTE" envDefault:"120"`
+
 	PolygonAPIKey            string        `env:"POLYGON_API_KEY" secret:"true"`
 	PolygonURL               string        `env:"POLYGON_URL" envDefault:"https://api.polygon.io"`
 	PolygonRequestsPerMinute float64       `env:"POLYGON_REQUESTS_PER_MINUTE" envDefault:"5"`
@@ -143,6 +151,12 @@ func (c Config) Validate() error {
 	}
 	if c.FundCacheTTL <= 0 {
 		errs = append(errs, errors.New("FUND_CACHE_TTL must be positive"))
+	}
+	if c.RateLimitPerMinute < 0 {
+		errs = append(errs, errors.New("RATE_LIMIT_PER_MINUTE must be 0 (off) or more"))
+	}
+	if c.MetricsUser != "" && c.MetricsPassword == "" {
+		errs = append(errs, errors.New("METRICS_USER needs METRICS_PASSWORD"))
 	}
 	if c.WorkerConcurrency < 1 {
 		errs = append(errs, errors.New("WORKER_CONCURRENCY must be at least 1"))

@@ -68,6 +68,8 @@ type apiOptions struct {
 	store    *store.Store
 	local    bool
 	funds    *market.FundCache
+	// configure edits the server's config last.
+	configure []func(*alexhttp.Config)
 }
 
 type apiOption func(*apiOptions)
@@ -90,6 +92,11 @@ func withStore(s *store.Store) apiOption {
 // withFunds serves the fund data routes from c.
 func withFunds(c *market.FundCache) apiOption {
 	return func(a *apiOptions) { a.funds = c }
+}
+
+// withConfig edits the server's config after the defaults are set.
+func withConfig(edit func(*alexhttp.Config)) apiOption {
+	return func(a *apiOptions) { a.configure = append(a.configure, edit) }
 }
 
 // localMode builds the server as AUTH_MODE=local does: the service is its own
@@ -144,6 +151,9 @@ func newTestAPI(t testing.TB, opts ...apiOption) *testAPI {
 		a.verifier = auth.NewVerifier(auth.NewJWKSCache(a.jwks.URL, nil, time.Minute), o.verifier)
 	}
 	cfg.Verifier = a.verifier
+	for _, edit := range o.configure {
+		edit(&cfg)
+	}
 	a.app = alexhttp.New(cfg).App()
 	// The first request builds Fiber's route tree; make it before tests fire
 	// concurrent requests.

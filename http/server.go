@@ -18,9 +18,11 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/alex-advisor/alex/auth"
 	"github.com/alex-advisor/alex/market"
+	"github.com/alex-advisor/alex/metrics"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 )
@@ -55,6 +57,18 @@ type Config struct {
 	// Funds serves the fund data routes and the first purchase of a fund;
 	// nil answers them 503.
 	Funds *market.FundCache
+	// Metrics is the registry the HTTP series go to and GET /metrics
+	// serves; nil gives the server a registry of its own.
+	Metrics *prometheus.Registry
+	// MetricsUser and MetricsPassword guard GET /metrics on the API's port
+	// with basic auth; without a user /metrics is not served there (serve
+	// MetricsHandler on a port of its own instead).
+	MetricsUser     string
+	MetricsPassword string
+	// RateLimitPerMinute caps each user's mutating requests under /api
+	// (auth routes excepted), counted in the Queue's Redis; 0 or no Queue
+	// turns the limit off.
+	RateLimitPerMinute int
 }
 
 // Server is the HTTP API.
@@ -69,6 +83,10 @@ type Server struct {
 	// draining fails readiness while the server still serves, so that
 	// load balancers stop sending before the listener closes.
 	draining atomic.Bool
+
+	metrics     *prometheus.Registry
+	httpMetrics *metrics.HTTP
+	rateLimiter *queue.RateLimiter
 }
 
 // New builds the Fiber app with every route registered.
@@ -93,9 +111,12 @@ func New(cfg Config) *Server {
 		DisableStartupMessage: true,
 	})
 	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{})}
+	s.setUpMetrics()
+	s.setUpRateLimit()
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
 	app.Use(s.requestContext)
+	app.Use(s.countRequests) // outside logRequests, which settles the status
 	app.Use(s.logRequests)
 	app.Use(cors.New(cors.Config{
 		AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
@@ -104,9 +125,12 @@ func New(cfg Config) *Server {
 	}))
 	app.Use(apiAlias)
 	app.Use("/api", s.authenticate)
+	app.Use("/api", s.limitMutations)
 
 	s.api = humafiber.New(app, apiConfig())
 	s.registerRoutes()
+	s.registerMetricsRoute()
+	app.Use(noRoute) // after every route
 	return s
 }
 
@@ -153,6 +177,9 @@ func register[I, O any](s *Server, op huma.Operation, h func(context.Context, *I
 	if strings.HasPrefix(op.Path, "/api/") && !strings.HasPrefix(op.Path, "/api/v1/auth/") {
 		op.Security = bearer
 		op.Errors = append(op.Errors, http.StatusUnauthorized)
+		if mutating(op.Method) && s.rateLimiter != nil {
+			op.Errors = append(op.Errors, http.StatusTooManyRequests)
+		}
 	}
 	op.MaxBodyBytes = maxBodyBytes
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {

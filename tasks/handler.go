@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/alex-advisor/alex"
+	"github.com/alex-advisor/alex/metrics"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 )
@@ -32,6 +33,8 @@ type Handler struct {
 	// it over (see Sweeper).
 	HeartbeatEvery time.Duration
 	StaleAfter     time.Duration
+	// Metrics counts stage attempts by outcome; nil counts nothing.
+	Metrics *metrics.Stages
 }
 
 // Default heartbeat timing: a dead worker's stage runs again within seconds,
@@ -68,17 +71,23 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 
 	result, err := h.runWithHeartbeat(ctx, run, p, attempt)
 	if err != nil {
-		return h.fail(ctx, p, attempt, err, log)
+		err = h.fail(ctx, p, attempt, err, log)
+		h.Metrics.Observe(p.Stage, failureOutcome(err), time.Since(start))
+		return err
 	}
 	next, err := h.Store.CompleteStage(ctx, p.JobID, p.Stage, attempt, result)
 	if errors.Is(err, store.ErrStageNotClaimed) {
 		log.InfoContext(ctx, "stage result discarded: another attempt finished it or the job ended")
+		h.Metrics.Observe(p.Stage, metrics.StageDiscarded, time.Since(start))
 		return nil
 	}
 	if err != nil {
 		// Back to pending, so that asynq's retry claims it at once.
-		return h.fail(ctx, p, attempt, err, log)
+		err = h.fail(ctx, p, attempt, err, log)
+		h.Metrics.Observe(p.Stage, failureOutcome(err), time.Since(start))
+		return err
 	}
+	h.Metrics.Observe(p.Stage, metrics.StageCompleted, time.Since(start))
 	log.InfoContext(ctx, "stage completed", "duration_ms", time.Since(start).Milliseconds())
 	h.publish(ctx, p.JobID, log)
 	Deliver(ctx, h.Queue, h.Store, log, next)
@@ -141,6 +150,19 @@ func (h *Handler) fail(ctx context.Context, p StagePayload, attempt int, cause e
 	}
 	h.publish(wctx, p.JobID, log)
 	return fmt.Errorf("%w: %w", cause, asynq.SkipRetry)
+}
+
+// failureOutcome tells from fail's answer how the attempt ended: nil when
+// its failure was discarded, SkipRetry when the stage failed for good, any
+// other error hands the task back to asynq for a retry.
+func failureOutcome(err error) string {
+	switch {
+	case err == nil:
+		return metrics.StageDiscarded
+	case errors.Is(err, asynq.SkipRetry):
+		return metrics.StageFailed
+	}
+	return metrics.StageRetried
 }
 
 // failureReason is the part of a stage error shown to the user.

@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/alex-advisor/alex/metrics"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 )
@@ -29,6 +33,9 @@ type WorkerOptions struct {
 	// set, is run by the worker's scheduler.
 	Refresher *Refresher
 	Schedule  []ScheduledTask
+	// Metrics receives the stage series and the queue sizes; nil exports
+	// none.
+	Metrics prometheus.Registerer
 }
 
 func (o *WorkerOptions) defaults() {
@@ -78,6 +85,10 @@ func NewWorker(s *store.Store, q *queue.Queue, stages map[string]StageFunc, o Wo
 	o.defaults()
 	h := &Handler{Store: s, Queue: q, Log: o.Log, Stages: stages,
 		HeartbeatEvery: o.HeartbeatEvery, StaleAfter: o.StaleAfter}
+	if o.Metrics != nil {
+		h.Metrics = metrics.NewStages(o.Metrics)
+		o.Metrics.MustRegister(metrics.NewQueues(q.Inspector(), QueueNames(), o.Log))
+	}
 	w := &Worker{
 		conn: q.ConnOpt(), schedule: o.Schedule, log: o.Log,
 		server: NewServer(q.ConnOpt(), ServerOptions{Concurrency: o.Concurrency,
@@ -137,3 +148,6 @@ func (w *Worker) startScheduler() error {
 	w.scheduler = s
 	return nil
 }
+
+// QueueNames are the names of the worker's queues, sorted.
+func QueueNames() []string { return slices.Sorted(maps.Keys(Queues)) }

@@ -13,9 +13,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/alex-advisor/alex/cmd/internal/bootstrap"
 	"github.com/alex-advisor/alex/config"
 	alexhttp "github.com/alex-advisor/alex/http"
+	"github.com/alex-advisor/alex/metrics"
 	"github.com/alex-advisor/alex/tasks"
 )
 
@@ -58,6 +61,10 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeQueue()
+	reg := metrics.NewRegistry()
+	if err := serveMetrics(ctx, cfg, reg, log); err != nil {
+		return err
+	}
 	prices, funds := bootstrap.Market(cfg, q, log)
 	if cfg.EmbeddedRedis() {
 		// Nothing outside this process reaches its Redis: it runs the stages.
@@ -66,6 +73,7 @@ func run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		opts.Metrics = reg
 		w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, prices, workerLog), opts)
 		if err := w.Start(ctx); err != nil {
 			return err
@@ -82,6 +90,10 @@ func run(ctx context.Context, args []string) error {
 		Ready: func(ctx context.Context) error {
 			return errors.Join(s.Ping(ctx), q.Ping(ctx))
 		},
+		Metrics:            reg,
+		MetricsUser:        metricsUserOnAPIPort(cfg),
+		MetricsPassword:    cfg.MetricsPassword,
+		RateLimitPerMinute: cfg.RateLimitPerMinute,
 	})
 	addr := fmt.Sprintf(":%d", cfg.Port)
 	if cfg.EmbeddedDatabase() || cfg.EmbeddedRedis() {
@@ -119,6 +131,24 @@ func embeddedOr(embedded bool, yes, no string) string {
 		return yes
 	}
 	return no
+}
+
+// serveMetrics serves the metrics on a port of their own when METRICS_ADDR
+// is set.
+func serveMetrics(ctx context.Context, cfg config.Config, reg *prometheus.Registry, log *slog.Logger) error {
+	if cfg.MetricsAddr == "" {
+		return nil
+	}
+	return metrics.Serve(ctx, cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log)
+}
+
+// metricsUserOnAPIPort turns GET /metrics on the API's port on (behind basic
+// auth) only when the metrics have no port of their own.
+func metricsUserOnAPIPort(cfg config.Config) string {
+	if cfg.MetricsAddr != "" {
+		return ""
+	}
+	return cfg.MetricsUser
 }
 
 // serve listens until ctx ends. Then it fails readiness for drain while

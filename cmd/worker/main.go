@@ -12,6 +12,7 @@ import (
 
 	"github.com/alex-advisor/alex/cmd/internal/bootstrap"
 	"github.com/alex-advisor/alex/config"
+	"github.com/alex-advisor/alex/metrics"
 	"github.com/alex-advisor/alex/tasks"
 )
 
@@ -49,6 +50,13 @@ func run(ctx context.Context) error {
 	opts, err := bootstrap.WorkerOptions(cfg, s, prices, funds, log)
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsAddr != "" {
+		reg := metrics.NewRegistry()
+		opts.Metrics = reg
+		if err := metrics.Serve(ctx, cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log); err != nil {
+			return err
+		}
 	}
 	w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, prices, log), opts)
 	if err := w.Start(ctx); err != nil {
