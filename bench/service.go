@@ -284,6 +284,7 @@ func (b *bench) startService(ctx context.Context) (runningService, error) {
 		"LOG_LEVEL=warn",
 		"AUTH_MODE=local",
 		"MAX_ACTIVE_JOBS_PER_USER=100000",
+		"RATE_LIMIT_PER_MINUTE=0", // the bench is one user sending thousands of jobs
 		"WORKER_CONCURRENCY=" + strconv.Itoa(b.WorkerConcurrency),
 	}
 	svc := runningService{apiURL: fmt.Sprintf("http://127.0.0.1:%d", port), dbURL: dbURL, procs: map[string]*process{}}
