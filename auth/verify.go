@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/go-jose/go-jose/v3"
 	josejson "github.com/go-jose/go-jose/v3/json"
 	josejwt "github.com/go-jose/go-jose/v3/jwt"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 )
 
 const (
@@ -55,7 +57,24 @@ type VerifierOptions struct {
 type Verifier struct {
 	keys   KeySource
 	params jwt.VerifyParams // per-call template: Token and JWK are filled in
+	// verified remembers the claims of tokens that passed, by their hash, so
+	// that a client's next requests skip the RSA check (the largest cost of
+	// an authenticated read). An entry lives a minute at most, is never used
+	// past the token's expiry, and only while its key is still the one the
+	// key source serves: a withdrawn key stops its tokens at once.
+	verified *expirable.LRU[[sha256.Size]byte, verifiedToken]
 }
+
+type verifiedToken struct {
+	claims Claims
+	kid    string
+	key    *clerk.JSONWebKey
+}
+
+const (
+	verifiedTokens   = 10_000
+	verifiedTokenTTL = time.Minute
+)
 
 // NewVerifier returns a Verifier that takes public keys from keys.
 func NewVerifier(keys KeySource, opts VerifierOptions) *Verifier {
@@ -79,7 +98,8 @@ func NewVerifier(keys KeySource, opts VerifierOptions) *Verifier {
 		parties := slices.Clone(opts.AuthorizedParties)
 		params.AuthorizedPartyHandler = func(azp string) bool { return slices.Contains(parties, azp) }
 	}
-	return &Verifier{keys: keys, params: params}
+	return &Verifier{keys: keys, params: params,
+		verified: expirable.NewLRU[[sha256.Size]byte, verifiedToken](verifiedTokens, nil, verifiedTokenTTL)}
 }
 
 // profileClaims are the custom claims copied into Claims.
@@ -93,24 +113,46 @@ func newProfileClaims(context.Context) any { return &profileClaims{} }
 // Verify checks token and returns its claims. Rejections match ErrInvalidToken;
 // ErrKeysUnavailable means the key set could not be fetched.
 func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
-	kid, err := checkHeader(token)
+	hash := sha256.Sum256([]byte(token))
+	if t, ok := v.verified.Get(hash); ok && v.stillValid(ctx, t) {
+		return t.claims, nil
+	}
+	t, err := v.verify(ctx, token)
 	if err != nil {
 		return Claims{}, err
 	}
+	v.verified.Add(hash, t)
+	return t.claims, nil
+}
+
+func (v *Verifier) stillValid(ctx context.Context, t verifiedToken) bool {
+	if !v.params.Clock.Now().Before(t.claims.ExpiresAt.Add(v.params.Leeway)) {
+		return false
+	}
+	key, err := v.keys.Key(ctx, t.kid)
+	return err == nil && key == t.key
+}
+
+func (v *Verifier) verify(ctx context.Context, token string) (verifiedToken, error) {
+	kid, err := checkHeader(token)
+	if err != nil {
+		return verifiedToken{}, err
+	}
 	jwk, err := v.keys.Key(ctx, kid)
 	if err != nil {
-		return Claims{}, keySourceError(err)
+		return verifiedToken{}, keySourceError(err)
 	}
 	if jwk == nil || jwk.Algorithm != rs256 {
-		return Claims{}, errKeyAlgorithm
+		return verifiedToken{}, errKeyAlgorithm
 	}
 	params := v.params
 	params.Token, params.JWK = token, jwk
 	session, err := jwt.Verify(ctx, &params)
 	if err != nil {
-		return Claims{}, rejection(err)
+		return verifiedToken{}, rejection(err)
 	}
-	return claimsOf(session)
+	claims, err := claimsOf(session)
+	return verifiedToken{claims: claims, kid: kid, key: jwk}, err
 }
 
 type joseHeader struct {

@@ -259,3 +259,29 @@ func BenchmarkVerify(b *testing.B) {
 	}
 	require.EqualValues(b, 1, srv.hits.Load(), "the cached source must fetch once")
 }
+
+// A token verified once is not checked again for a while, but never past
+// its expiry: the remembered answer expires with the token.
+func TestRememberedTokenExpiresWithTheToken(t *testing.T) {
+	kp := authtest.NewKeyPair(t)
+	clock := &fakeClock{now: testNow}
+	var lookups int
+	keys, err := StaticKeyFromPEM(kp.PublicKeyPEM(t))
+	require.NoError(t, err)
+	v := NewVerifier(keySourceFunc(func(ctx context.Context, kid string) (*clerk.JSONWebKey, error) {
+		lookups++
+		return keys.Key(ctx, kid)
+	}), VerifierOptions{Issuer: testIssuer, Clock: clock})
+	token := kp.Token(t, claimsWith(func(map[string]any) {}))
+
+	first, err := v.Verify(context.Background(), token)
+	require.NoError(t, err)
+	again, err := v.Verify(context.Background(), token)
+	require.NoError(t, err)
+	require.Equal(t, first, again)
+	require.Equal(t, 2, lookups, "the second call only checks that the key is still served")
+
+	clock.now = first.ExpiresAt.Add(defaultLeeway + time.Second)
+	_, err = v.Verify(context.Background(), token)
+	requireRejected(t, err, errExpired)
+}
