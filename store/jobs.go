@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -204,6 +205,9 @@ func TaskID(jobID, stage string, requeues int) string {
 	}
 	return fmt.Sprintf("%s:%s:r%d", jobID, stage, requeues)
 }
+
+// Requeued tells whether a task id of TaskID is that of a stage queued again.
+func Requeued(taskID string) bool { return strings.Count(taskID, ":") > 1 }
 
 // Job returns one of the user's jobs with its stages.
 func (s *Store) Job(ctx context.Context, userID, id string) (Job, error) {

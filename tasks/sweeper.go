@@ -96,7 +96,7 @@ func (s *Sweeper) findLost(ctx context.Context) {
 		if ref.TaskID == nil {
 			continue // never delivered: the outbox sweep covers it
 		}
-		state, found, err := s.Queue.TaskState(QueueFor(ref.Name), *ref.TaskID)
+		state, found, err := s.Queue.TaskState(QueueFor(ref.Name, *ref.TaskID), *ref.TaskID)
 		if err != nil || (found && taskWillRun(state)) {
 			continue
 		}

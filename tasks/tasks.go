@@ -43,13 +43,15 @@ const (
 func NewStageTask(t store.OutboxTask) *asynq.Task {
 	payload, _ := json.Marshal(StagePayload{JobID: t.JobID, Stage: t.Stage}) // two strings: cannot fail
 	return asynq.NewTask(TypeStagePrefix+t.Stage, payload,
-		asynq.TaskID(t.TaskID), asynq.Queue(QueueFor(t.Stage)),
+		asynq.TaskID(t.TaskID), asynq.Queue(QueueFor(t.Stage, t.TaskID)),
 		asynq.MaxRetry(maxRetry), asynq.Timeout(stageTimeout))
 }
 
-// QueueFor is the queue of a stage's tasks.
-func QueueFor(stage string) string {
-	if stage == "summary" {
+// QueueFor is the queue of a stage's task. Summary, which finishes a job,
+// and a stage queued again (taken from a dead worker, or its task lost),
+// which waited once already, go before new work.
+func QueueFor(stage, taskID string) string {
+	if stage == "summary" || store.Requeued(taskID) {
 		return QueueCritical
 	}
 	return QueueDefault
