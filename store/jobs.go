@@ -237,25 +237,9 @@ type JobPage struct {
 
 // Jobs lists the user's jobs, newest first, after cursor.
 func (s *Store) Jobs(ctx context.Context, userID, cursor string, limit int) (JobPage, error) {
-	q := s.db.WithContext(ctx).Preload("JobStages", orderStages).
-		Where("clerk_user_id = ?", userID).Order("created_at DESC, id DESC").Limit(limit + 1)
-	if cursor != "" {
-		at, id, err := DecodeCursor(cursor)
-		if err != nil {
-			return JobPage{}, err
-		}
-		q = q.Where("(created_at, id) < (?, ?)", at, id)
-	}
-	page := JobPage{Jobs: []Job{}}
-	if err := q.Find(&page.Jobs).Error; err != nil {
-		return JobPage{}, translate(err, "Jobs")
-	}
-	if len(page.Jobs) > limit {
-		page.Jobs = page.Jobs[:limit]
-		last := page.Jobs[limit-1]
-		page.NextCursor = EncodeCursor(last.CreatedAt, last.ID)
-	}
-	return page, nil
+	q := s.db.WithContext(ctx).Preload("JobStages", orderStages).Where("clerk_user_id = ?", userID)
+	jobs, next, err := newestFirst(q, cursor, limit, "Jobs", func(j Job) (time.Time, string) { return j.CreatedAt, j.ID })
+	return JobPage{Jobs: jobs, NextCursor: next}, err
 }
 
 // CancelJob cancels one of the user's unfinished jobs: no further stage runs.

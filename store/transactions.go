@@ -176,24 +176,32 @@ func (s *Store) Transactions(ctx context.Context, userID, accountID, cursor stri
 	if _, err := s.Account(ctx, userID, accountID); err != nil {
 		return TransactionPage{}, err
 	}
-	q := s.db.WithContext(ctx).Where("account_id = ?", accountID).Order("created_at DESC, id DESC").Limit(limit + 1)
+	q := s.db.WithContext(ctx).Where("account_id = ?", accountID)
+	txs, next, err := newestFirst(q, cursor, limit, "Transactions",
+		func(t Transaction) (time.Time, string) { return t.CreatedAt, t.ID })
+	return TransactionPage{Transactions: txs, NextCursor: next}, err
+}
+
+// newestFirst reads the page of limit rows of q after cursor, newest first
+// by (created_at, id), and the cursor of the page after it ("" on the last).
+func newestFirst[T any](q *gorm.DB, cursor string, limit int, what string, key func(T) (time.Time, string)) ([]T, string, error) {
+	q = q.Order("created_at DESC, id DESC").Limit(limit + 1)
 	if cursor != "" {
 		at, id, err := DecodeCursor(cursor)
 		if err != nil {
-			return TransactionPage{}, err
+			return nil, "", err
 		}
 		q = q.Where("(created_at, id) < (?, ?)", at, id)
 	}
-	page := TransactionPage{Transactions: []Transaction{}}
-	if err := q.Find(&page.Transactions).Error; err != nil {
-		return TransactionPage{}, translate(err, "Transactions")
+	rows := []T{}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, "", translate(err, what)
 	}
-	if len(page.Transactions) > limit {
-		page.Transactions = page.Transactions[:limit]
-		last := page.Transactions[limit-1]
-		page.NextCursor = EncodeCursor(last.CreatedAt, last.ID)
+	if len(rows) <= limit {
+		return rows, "", nil
 	}
-	return page, nil
+	rows = rows[:limit]
+	return rows, EncodeCursor(key(rows[limit-1])), nil
 }
 
 // EncodeCursor makes an opaque keyset cursor of a row's (created_at, id).
