@@ -80,21 +80,10 @@ func run(ctx context.Context, args []string) error {
 		}
 		defer w.Shutdown()
 	}
-	srv := alexhttp.New(alexhttp.Config{
-		Store: s, Queue: q, Funds: funds, Verifier: verifier, Issuer: issuer, Log: log,
-		CORSOrigins:          cfg.CORSOrigins,
-		MaxActiveJobsPerUser: cfg.MaxActiveJobsPerUser,
-		AdminUserIDs:         cfg.AdminUserIDs,
-		MonitoringUser:       cfg.MonitoringUser,
-		MonitoringPassword:   cfg.MonitoringPassword,
-		Ready: func(ctx context.Context) error {
-			return errors.Join(s.Ping(ctx), q.Ping(ctx))
-		},
-		Metrics:            reg,
-		MetricsUser:        metricsUserOnAPIPort(cfg),
-		MetricsPassword:    cfg.MetricsPassword,
-		RateLimitPerMinute: cfg.RateLimitPerMinute,
-	})
+	httpCfg := bootstrap.HTTPConfig(cfg, s, q, funds, verifier, issuer, log)
+	httpCfg.Metrics = reg
+	httpCfg.MetricsUser, httpCfg.MetricsPassword = metricsUserOnAPIPort(cfg), cfg.MetricsPassword
+	srv := alexhttp.New(httpCfg)
 	addr := fmt.Sprintf(":%d", cfg.Port)
 	if cfg.EmbeddedDatabase() || cfg.EmbeddedRedis() {
 		printWelcome(os.Stderr, cfg)

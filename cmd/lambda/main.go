@@ -103,16 +103,5 @@ func newServer(ctx context.Context) (*alexhttp.Server, error) {
 		return nil, errors.Join(err, s.Close())
 	}
 	_, funds := bootstrap.Market(cfg, q, log)
-	return alexhttp.New(alexhttp.Config{
-		Store: s, Queue: q, Funds: funds, Verifier: verifier, Issuer: issuer, Log: log,
-		CORSOrigins:          cfg.CORSOrigins,
-		MaxActiveJobsPerUser: cfg.MaxActiveJobsPerUser,
-		AdminUserIDs:         cfg.AdminUserIDs,
-		MonitoringUser:       cfg.MonitoringUser,
-		MonitoringPassword:   cfg.MonitoringPassword,
-		RateLimitPerMinute:   cfg.RateLimitPerMinute,
-		Ready: func(ctx context.Context) error {
-			return errors.Join(s.Ping(ctx), q.Ping(ctx))
-		},
-	}), nil
+	return alexhttp.New(bootstrap.HTTPConfig(cfg, s, q, funds, verifier, issuer, log)), nil
 }

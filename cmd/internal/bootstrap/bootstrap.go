@@ -4,6 +4,7 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/alex-advisor/alex/analysis"
 	"github.com/alex-advisor/alex/auth"
 	"github.com/alex-advisor/alex/config"
+	alexhttp "github.com/alex-advisor/alex/http"
 	"github.com/alex-advisor/alex/market"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
@@ -186,4 +188,22 @@ func fundSource(cfg config.Config, log *slog.Logger) market.FundSource {
 		log.Info("FUND_DATA_URL is not set: fund data is the embedded AMFI sample")
 	}
 	return &market.AMFI{URL: cfg.FundDataURL, Client: client, Log: log}
+}
+
+// HTTPConfig is the API server's configuration, shared by cmd/api and
+// cmd/lambda so that a new setting reaches both.
+func HTTPConfig(cfg config.Config, s *store.Store, q *queue.Queue, funds *market.FundCache,
+	verifier *auth.Verifier, issuer *auth.Issuer, log *slog.Logger) alexhttp.Config {
+	return alexhttp.Config{
+		Store: s, Queue: q, Funds: funds, Verifier: verifier, Issuer: issuer, Log: log,
+		CORSOrigins:          cfg.CORSOrigins,
+		MaxActiveJobsPerUser: cfg.MaxActiveJobsPerUser,
+		AdminUserIDs:         cfg.AdminUserIDs,
+		MonitoringUser:       cfg.MonitoringUser,
+		MonitoringPassword:   cfg.MonitoringPassword,
+		RateLimitPerMinute:   cfg.RateLimitPerMinute,
+		Ready: func(ctx context.Context) error {
+			return errors.Join(s.Ping(ctx), q.Ping(ctx))
+		},
+	}
 }
