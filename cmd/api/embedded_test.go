@@ -23,36 +23,12 @@ import (
 // no REDIS_URL runs everything in one process. A user registers, populates
 // the test data, submits an analysis and sees it completed.
 func TestEmbeddedModeRunsAnAnalysis(t *testing.T) {
-	bin := buildAPI(t)
-	port := freePort(t)
 	dir := t.TempDir()
-	cmd := exec.Command(bin)
-	cmd.Dir = dir
-	cmd.Env = append(envWithout("DATABASE_URL", "REDIS_URL", "ALEX_ENV", "AUTH_MODE", "CLERK_"),
-		fmt.Sprintf("PORT=%d", port), "LOG_LEVEL=warn")
-	logPath, welcomePath := filepath.Join(dir, "api.log"), filepath.Join(dir, "welcome.txt")
-	logFile, err := os.Create(logPath)
+	api := startAPI(t, dir)
+	base := api.base
+	welcome, err := os.ReadFile(api.stderrPath) // written before the API listens
 	require.NoError(t, err)
-	welcomeFile, err := os.Create(welcomePath)
-	require.NoError(t, err)
-	cmd.Stdout, cmd.Stderr = logFile, welcomeFile
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		if t.Failed() {
-			welcome, _ := os.ReadFile(welcomePath)
-			out, _ := os.ReadFile(logPath)
-			t.Logf("api stderr:\n%s\napi log:\n%s", welcome, out)
-		}
-	})
-
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitHealthy(t, base, exited)
-	welcome, err := os.ReadFile(welcomePath) // written before the API listens
-	require.NoError(t, err)
-	require.Contains(t, string(welcome), fmt.Sprintf("http://localhost:%d/docs", port), "prints the docs URL")
+	require.Contains(t, string(welcome), fmt.Sprintf("http://localhost:%d/docs", api.port), "prints the docs URL")
 	require.Contains(t, string(welcome), "/api/v1/auth/register", "prints how to get a token")
 	require.FileExists(t, filepath.Join(dir, ".alex", "alex.db"))
 
@@ -77,8 +53,8 @@ func TestEmbeddedModeRunsAnAnalysis(t *testing.T) {
 		require.NotNil(t, job[payload], payload)
 	}
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, <-exited, "a SIGTERM is a clean stop")
+	require.NoError(t, api.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, <-api.exited, "a SIGTERM is a clean stop")
 }
 
 // The embedded defaults are for laptops: production refuses them.
@@ -90,6 +66,46 @@ func TestEmbeddedModeRefusedInProduction(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, string(out), "requires DATABASE_URL and REDIS_URL")
 	require.NoFileExists(t, filepath.Join(cmd.Dir, ".alex", "alex.db"))
+}
+
+// apiProcess is a built cmd/api running for a test.
+type apiProcess struct {
+	cmd        *exec.Cmd
+	port       int
+	base       string // http://127.0.0.1:port
+	exited     chan error
+	stderrPath string
+}
+
+// startAPI runs the built cmd/api in dir with no database, Redis or auth
+// settings of the environment, plus env, and waits until it is ready. Its
+// output is shown if the test fails.
+func startAPI(t *testing.T, dir string, env ...string) *apiProcess {
+	t.Helper()
+	p := &apiProcess{cmd: exec.Command(buildAPI(t)), port: freePort(t), exited: make(chan error, 1)}
+	p.base = fmt.Sprintf("http://127.0.0.1:%d", p.port)
+	p.cmd.Dir = dir
+	p.cmd.Env = append(envWithout("DATABASE_URL", "REDIS_URL", "ALEX_ENV", "AUTH_MODE", "CLERK_"),
+		append(env, fmt.Sprintf("PORT=%d", p.port), "LOG_LEVEL=warn")...)
+	logPath := filepath.Join(t.TempDir(), "api.log")
+	p.stderrPath = filepath.Join(t.TempDir(), "stderr.txt")
+	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+	stderrFile, err := os.Create(p.stderrPath)
+	require.NoError(t, err)
+	p.cmd.Stdout, p.cmd.Stderr = logFile, stderrFile
+	require.NoError(t, p.cmd.Start())
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		if t.Failed() {
+			stderr, _ := os.ReadFile(p.stderrPath)
+			out, _ := os.ReadFile(logPath)
+			t.Logf("api stderr:\n%s\napi log:\n%s", stderr, out)
+		}
+	})
+	waitHealthy(t, p.base, p.exited)
+	return p
 }
 
 func buildAPI(t *testing.T) string {

@@ -4,9 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -26,27 +23,9 @@ import (
 func TestSIGTERMUnderLoadDropsNoRequest(t *testing.T) {
 	_, schema := storetest.MustOpenSchema(t)
 	redis := redistest.Start(t)
-	port := freePort(t)
-	cmd := exec.Command(buildAPI(t))
-	cmd.Env = append(envWithout("DATABASE_URL", "REDIS_URL", "ALEX_ENV", "AUTH_MODE", "CLERK_"),
-		"DATABASE_URL="+storetest.URL()+"&search_path="+schema, "REDIS_URL="+redis.URL(),
-		"AUTO_MIGRATE=false", fmt.Sprintf("PORT=%d", port), "LOG_LEVEL=warn", "SHUTDOWN_DRAIN=2s")
-	logPath := filepath.Join(t.TempDir(), "api.log")
-	logFile, err := os.Create(logPath)
-	require.NoError(t, err)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		if t.Failed() {
-			out, _ := os.ReadFile(logPath)
-			t.Logf("api log:\n%s", out)
-		}
-	})
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitHealthy(t, base, exited)
+	api := startAPI(t, t.TempDir(), "DATABASE_URL="+storetest.URL()+"&search_path="+schema,
+		"REDIS_URL="+redis.URL(), "AUTO_MIGRATE=false", "SHUTDOWN_DRAIN=2s")
+	base := api.base
 	var registered struct{ Token string }
 	call(t, "POST", base+"/api/v1/auth/register", "", `{"email":"me@example.com","password":"choose-a-password"}`, http.StatusCreated, &registered)
 
@@ -70,7 +49,7 @@ func TestSIGTERMUnderLoadDropsNoRequest(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return answered.Load() >= 200 }, time.Minute, time.Millisecond,
 		"under load before the signal")
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, api.cmd.Process.Signal(syscall.SIGTERM))
 	for {
 		res, err := client.Get(base + "/ready")
 		require.NoError(t, err, "the API stopped serving before it failed /ready")
@@ -87,7 +66,7 @@ func TestSIGTERMUnderLoadDropsNoRequest(t *testing.T) {
 		t.Error(f)
 	}
 	require.Equal(t, sent.Load(), answered.Load())
-	require.NoError(t, <-exited, "a SIGTERM is a clean stop")
+	require.NoError(t, <-api.exited, "a SIGTERM is a clean stop")
 	t.Logf("%d requests answered under load across the SIGTERM", answered.Load())
 }
 
