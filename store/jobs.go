@@ -215,10 +215,14 @@ func (s *Store) Job(ctx context.Context, userID, id string) (Job, error) {
 	if !isUUID(id) {
 		return j, notFound("Job")
 	}
-	err := s.db.WithContext(ctx).Preload("JobStages", orderStages).
+	err := s.db.WithContext(ctx).Preload("JobStages", orderStages).Omit(unserved).
 		First(&j, "id = ? AND clerk_user_id = ?", id, userID).Error
 	return j, translate(err, "Job")
 }
+
+// unserved is the column of jobs that only workers read: the API leaves it
+// out of its reads (the largest payload, several KB).
+const unserved = "snapshot"
 
 // JobByID returns a job with its stages, whoever owns it (for workers).
 func (s *Store) JobByID(ctx context.Context, id string) (Job, error) {
@@ -237,7 +241,7 @@ type JobPage struct {
 
 // Jobs lists the user's jobs, newest first, after cursor.
 func (s *Store) Jobs(ctx context.Context, userID, cursor string, limit int) (JobPage, error) {
-	q := s.db.WithContext(ctx).Preload("JobStages", orderStages).Where("clerk_user_id = ?", userID)
+	q := s.db.WithContext(ctx).Preload("JobStages", orderStages).Omit(unserved).Where("clerk_user_id = ?", userID)
 	jobs, next, err := newestFirst(q, cursor, limit, "Jobs", func(j Job) (time.Time, string) { return j.CreatedAt, j.ID })
 	return JobPage{Jobs: jobs, NextCursor: next}, err
 }
@@ -280,7 +284,12 @@ func (s *Store) MarkDelivered(ctx context.Context, ids ...int64) error {
 	return translate(err, "Outbox")
 }
 
+// markDelivered may be lost in a crash: the sweeper then hands the task to
+// the queue again under the same id, and a stage runs at most once anyway.
 func markDelivered(tx *gorm.DB, ids []int64) error {
+	if err := asyncCommit(tx); err != nil {
+		return err
+	}
 	at := now()
 	if err := tx.Exec(`UPDATE outbox SET delivered_at = ? WHERE id IN ?`, at, ids).Error; err != nil {
 		return err
@@ -324,6 +333,11 @@ var ErrStageNotClaimed = errors.New("stage not claimed")
 func (s *Store) ClaimStage(ctx context.Context, jobID, stage string, staleAfter time.Duration) (attempt int, err error) {
 	at := now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// A claim a crash loses fences out its attempt's result, and the
+		// sweeper queues the stage again: no need to wait for the disk.
+		if err := asyncCommit(tx); err != nil {
+			return err
+		}
 		// The job row first, as every transaction that changes a job and
 		// its stages does: one lock order, no deadlock.
 		res := tx.Exec(`UPDATE jobs SET status = 'running', started_at = coalesce(started_at, ?), updated_at = ?
