@@ -114,7 +114,7 @@ type getJobInput struct {
 
 type jobOutput struct {
 	ETag string `header:"ETag"`
-	Body Job
+	Body encodedJob
 }
 
 type listJobsInput struct {
@@ -179,15 +179,14 @@ func (s *Server) listJobs(ctx context.Context, in *listJobsInput) (*jobsOutput, 
 }
 
 func (s *Server) getJob(ctx context.Context, in *getJobInput) (*jobOutput, error) {
-	j, err := s.cfg.Store.Job(ctx, userID(ctx), in.ID)
+	v, err := s.jobView(ctx, userID(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	etag := etagOf(j)
-	if in.IfNoneMatch == etag {
-		return nil, huma.ErrorWithHeaders(huma.Status304NotModified(), http.Header{"ETag": {etag}})
+	if in.IfNoneMatch == v.etag {
+		return nil, huma.ErrorWithHeaders(huma.Status304NotModified(), http.Header{"ETag": {v.etag}})
 	}
-	return &jobOutput{ETag: etag, Body: jobOf(j)}, nil
+	return &jobOutput{ETag: v.etag, Body: v.body}, nil
 }
 
 func (s *Server) cancelJob(ctx context.Context, in *JobPath) (*jobOutput, error) {
@@ -200,5 +199,9 @@ func (s *Server) cancelJob(ctx context.Context, in *JobPath) (*jobOutput, error)
 			s.log.WarnContext(ctx, "job event not published", "job_id", j.ID, "err", err)
 		}
 	}
-	return &jobOutput{ETag: etagOf(j), Body: jobOf(j)}, nil
+	v, err := viewOf(j)
+	if err != nil {
+		return nil, err
+	}
+	return &jobOutput{ETag: v.etag, Body: v.body}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -87,6 +88,7 @@ type Server struct {
 	metrics     *prometheus.Registry
 	httpMetrics *metrics.HTTP
 	rateLimiter *queue.RateLimiter
+	finished    finishedJobs
 }
 
 // New builds the Fiber app with every route registered.
@@ -110,7 +112,7 @@ func New(cfg Config) *Server {
 		IdleTimeout:           90 * time.Second,
 		DisableStartupMessage: true,
 	})
-	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{})}
+	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{}), finished: newFinishedJobs()}
 	s.setUpMetrics()
 	s.setUpRateLimit()
 	app.Use(recover.New())
@@ -166,6 +168,9 @@ func apiConfig() huma.Config {
 	}
 	// Responses carry no $schema link: the frontend does not need one.
 	c.CreateHooks = nil
+	c.Formats = maps.Clone(c.Formats)
+	c.Formats["application/json"] = jsonFormat
+	c.Formats["json"] = jsonFormat
 	return c
 }
 

@@ -234,6 +234,31 @@ func TestJobETagAndNotModified(t *testing.T) {
 	assert.NotEqual(t, etag, res.header.Get("ETag"))
 }
 
+// A finished job never changes: after its first read the API answers it
+// from memory, the same to its owner every time and still 404 to others.
+func TestFinishedJobAnswersTheSameToItsOwnerOnly(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, 3)
+	h.startWorker(h.realStages(), tasks.WorkerOptions{})
+	tok, other := h.token("user_finished"), h.token("user_nosy")
+	h.populate(tok)
+	id := h.submit(tok)
+	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+
+	first := h.do("GET", "/api/v1/jobs/"+id, tok, nil)
+	require.Equal(t, http.StatusOK, first.status)
+	assert.Equal(t, "completed", first.json(t)["status"])
+	assert.Equal(t, "application/json", first.header.Get("Content-Type"))
+	again := h.do("GET", "/api/v1/jobs/"+id, tok, nil)
+	assert.Equal(t, string(first.body), string(again.body))
+	assert.Equal(t, first.header.Get("ETag"), again.header.Get("ETag"))
+	assert.Equal(t, http.StatusNotModified, h.do("GET", "/api/v1/jobs/"+id, tok, nil, "If-None-Match", first.header.Get("ETag")).status)
+
+	res := h.do("GET", "/api/v1/jobs/"+id, other, nil)
+	assert.Equal(t, http.StatusNotFound, res.status)
+	assert.NotContains(t, string(res.body), "retirement")
+}
+
 func TestJobsListPaginatesNewestFirst(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, 10)
