@@ -94,8 +94,8 @@ func run(ctx context.Context, s settings) (err error) {
 	}()
 	r := &results{StartedAt: time.Now(), Settings: s, Machine: machine{
 		CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadAverageStart: loadAverage(),
-		Note: "Other work on the machine (test suites of other engineers) runs at the same time: figures are noisy; compare ratios, not absolutes.",
 	}}
+	r.Machine.Note = loadNote(r.Machine.LoadAverageStart, r.Machine.CPUs)
 	if err := b.prepare(ctx); err != nil {
 		return err
 	}
@@ -108,6 +108,15 @@ func run(ctx context.Context, s settings) (err error) {
 	r.Machine.LoadAverageEnd = loadAverage()
 	r.Figures = append(r.figures(), r.memoryFigures(processNames())...)
 	return write(s.OutDir, r, os.Stdout)
+}
+
+// loadNote says how far other work on the machine may have moved the
+// figures, from the load average when the run started.
+func loadNote(load float64, cpus int) string {
+	if load < float64(cpus)/4 {
+		return "The machine was quiet when the run started; the load at the end is the bench's own."
+	}
+	return fmt.Sprintf("Other work kept %.1f of %d CPUs busy when the run started: absolute figures are low and noisy; compare ratios.", load, cpus)
 }
 
 // step prints what the bench does next.

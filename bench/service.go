@@ -20,11 +20,14 @@ import (
 
 // serviceResults are the service's own figures.
 type serviceResults struct {
-	JobRead     loadResult        `json:"job_read"`
-	Accounts    loadResult        `json:"accounts"`
-	Throughput  throughput        `json:"throughput"`
-	IdleLatency latency           `json:"idle_latency"`
-	Memory      map[string]memory `json:"memory"` // by process name
+	JobRead loadResult `json:"job_read"`
+	// PendingJobRead reads a job no worker took yet: the read of a job in
+	// progress, which the API cannot answer from memory.
+	PendingJobRead loadResult        `json:"pending_job_read"`
+	Accounts       loadResult        `json:"accounts"`
+	Throughput     throughput        `json:"throughput"`
+	IdleLatency    latency           `json:"idle_latency"`
+	Memory         map[string]memory `json:"memory"` // by process name
 	// LogWarnings counts the warnings the api and workers logged during
 	// the run, by message.
 	LogWarnings     map[string]int `json:"log_warnings"`
@@ -151,8 +154,8 @@ func (a *apiClient) waitCompleted(ctx context.Context, id string) error {
 	}
 }
 
-// prepareUser registers a user with the three sample accounts and one
-// completed job, whose id it returns.
+// prepareUser registers a user with the three sample accounts and submits
+// one job, whose id it returns.
 func (a *apiClient) prepareUser(ctx context.Context) (string, error) {
 	if err := a.registerUser(ctx, fmt.Sprintf("bench-%d@example.com", time.Now().UnixNano())); err != nil {
 		return "", err
@@ -160,11 +163,7 @@ func (a *apiClient) prepareUser(ctx context.Context) (string, error) {
 	if err := a.call(ctx, http.MethodPost, "/api/v1/populate-test-data", nil, http.StatusCreated, nil); err != nil {
 		return "", err
 	}
-	id, err := a.submit(ctx)
-	if err != nil {
-		return "", err
-	}
-	return id, a.waitCompleted(ctx, id)
+	return a.submit(ctx)
 }
 
 // measureIdleLatency submits n jobs one after the other, each once the last
@@ -258,12 +257,13 @@ func processNames() []string {
 type runningService struct {
 	apiURL string
 	dbURL  string
+	env    []string
 	procs  map[string]*process // by process name
 }
 
-// startService creates the database, starts the api, waits until it has
-// migrated and answers, then starts the workers.
-func (b *bench) startService(ctx context.Context) (runningService, error) {
+// startAPI creates the database, starts the api and waits until it has
+// migrated and answers.
+func (b *bench) startAPI(ctx context.Context) (runningService, error) {
 	const db = "alex_bench"
 	step("creating database %s", db)
 	if err := recreateDatabase(ctx, b.PostgresURL, db); err != nil {
@@ -287,21 +287,31 @@ func (b *bench) startService(ctx context.Context) (runningService, error) {
 		"RATE_LIMIT_PER_MINUTE=0", // the bench is one user sending thousands of jobs
 		"WORKER_CONCURRENCY=" + strconv.Itoa(b.WorkerConcurrency),
 	}
-	svc := runningService{apiURL: fmt.Sprintf("http://127.0.0.1:%d", port), dbURL: dbURL, procs: map[string]*process{}}
-	for _, name := range processNames() {
-		step("starting %s", name)
-		p, err := b.start(name, slices.Concat(env, b.pprofEnv(name)), b.binaryOf(name))
-		if err != nil {
-			return runningService{}, err
-		}
-		svc.procs[name] = p
-		if name == "api" {
-			if err := waitHTTP(ctx, p, svc.apiURL+"/ready"); err != nil {
-				return runningService{}, err
-			}
+	svc := runningService{apiURL: fmt.Sprintf("http://127.0.0.1:%d", port), dbURL: dbURL, env: env, procs: map[string]*process{}}
+	p, err := b.startProcess(svc, "api")
+	if err != nil {
+		return runningService{}, err
+	}
+	return svc, waitHTTP(ctx, p, svc.apiURL+"/ready")
+}
+
+// startWorkers starts the worker processes of the service.
+func (b *bench) startWorkers(svc runningService) error {
+	for _, name := range processNames()[1:] {
+		if _, err := b.startProcess(svc, name); err != nil {
+			return err
 		}
 	}
-	return svc, nil
+	return nil
+}
+
+func (b *bench) startProcess(svc runningService, name string) (*process, error) {
+	step("starting %s", name)
+	p, err := b.start(name, slices.Concat(svc.env, b.pprofEnv(name)), b.binaryOf(name))
+	if err == nil {
+		svc.procs[name] = p
+	}
+	return p, err
 }
 
 // binaryOf is the program of a service process: api, worker-1, ...
@@ -314,19 +324,33 @@ func (b *bench) binaryOf(name string) string {
 
 func (b *bench) measureService(ctx context.Context) (serviceResults, error) {
 	svc := serviceResults{TasksPerJob: len(store.Stages), WorkerProcesses: workerProcesses, Memory: map[string]memory{}}
-	running, err := b.startService(ctx)
+	running, err := b.startAPI(ctx)
 	if err != nil {
 		return svc, err
 	}
 	apiURL := running.apiURL
 	api := &apiClient{base: apiURL, client: newClient(b.Conns)}
-	step("registering a user, populating its accounts, running one job")
+	step("registering a user, populating its accounts, submitting a job")
 	jobID, err := api.prepareUser(ctx)
 	if err != nil {
 		return svc, err
 	}
-	step("service: GET /api/v1/jobs/{id}, %d connections, %s", b.Conns, b.Duration)
-	stopProfile := b.profile(ctx, "api", "api-job-read", b.Duration)
+	// No worker runs yet: the job stays pending while its reads are measured.
+	step("service: GET /api/v1/jobs/{id} of a pending job, %d connections, %s", b.Conns, b.Duration)
+	stopProfile := b.profile(ctx, "api", "api-pending-job-read", b.Duration)
+	svc.PendingJobRead, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/jobs/" + jobID, token: api.token, conns: b.Conns, duration: b.Duration})
+	stopProfile()
+	if err != nil {
+		return svc, err
+	}
+	if err := b.startWorkers(running); err != nil {
+		return svc, err
+	}
+	if err := api.waitCompleted(ctx, jobID); err != nil {
+		return svc, err
+	}
+	step("service: GET /api/v1/jobs/{id} of a completed job, %d connections, %s", b.Conns, b.Duration)
+	stopProfile = b.profile(ctx, "api", "api-job-read", b.Duration)
 	svc.JobRead, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/jobs/" + jobID, token: api.token, conns: b.Conns, duration: b.Duration})
 	stopProfile()
 	if err != nil {

@@ -338,21 +338,21 @@ func (s *Store) ClaimStage(ctx context.Context, jobID, stage string, staleAfter 
 		if err := asyncCommit(tx); err != nil {
 			return err
 		}
-		// The job row first, as every transaction that changes a job and
-		// its stages does: one lock order, no deadlock.
-		res := tx.Exec(`UPDATE jobs SET status = 'running', started_at = coalesce(started_at, ?), updated_at = ?
-			WHERE id = ? AND status IN ('pending', 'running')`, at, at, jobID)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrStageNotClaimed
+		// Only a job's first claim changes (and so locks) the job row, first
+		// as every transaction that changes a job and its stages does. Later
+		// claims lock their stage row only: parallel stages do not wait for
+		// each other, and a cancel or a failure that changes the stage
+		// meanwhile wins (it sets running stages too).
+		if err := tx.Exec(`UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?
+			WHERE id = ? AND status = 'pending'`, at, at, jobID).Error; err != nil {
+			return err
 		}
 		var attempts []int
 		if err := tx.Raw(`UPDATE job_stages AS s SET status = 'running', attempts = s.attempts + 1,
 				started_at = coalesce(s.started_at, ?), heartbeat_at = ?, error = NULL, updated_at = ?
 			WHERE s.job_id = ? AND s.name = ?
 			  AND (s.status = 'pending' OR (s.status = 'running' AND s.heartbeat_at < ?))
+			  AND EXISTS (SELECT 1 FROM jobs j WHERE j.id = s.job_id AND j.status = 'running')
 			  AND NOT EXISTS (SELECT 1 FROM job_stages p
 			                  WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')
 			RETURNING attempts`, at, at, at, jobID, stage, at.Add(-staleAfter)).Scan(&attempts).Error; err != nil {
@@ -381,10 +381,11 @@ func (s *Store) Heartbeat(ctx context.Context, jobID, stage string, attempt int)
 
 // CompleteStage writes a stage's result and its completed status in one
 // transaction, and queues the stages that this completion makes ready. The
-// job row is locked first, so of parallel stages finishing together exactly
-// one sees the others completed and queues the next stage: decided in SQL,
-// not in a worker's memory. A result of an attempt that lost (the stage was
-// completed or the job ended meanwhile) is discarded: ErrStageNotClaimed.
+// job row is locked first (by writing the result to it), so of parallel
+// stages finishing together exactly one sees the others completed and
+// queues the next stage: decided in SQL, not in a worker's memory. A result
+// of an attempt that lost (the stage was completed or the job ended
+// meanwhile) is discarded: ErrStageNotClaimed.
 func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt int, result []byte) ([]OutboxTask, error) {
 	st, ok := StageByName(stage)
 	if !ok {
@@ -392,29 +393,21 @@ func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt 
 	}
 	var next []OutboxTask
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var statuses []string
-		if err := tx.Raw("SELECT status FROM jobs WHERE id = ?"+lockRow(tx, "FOR NO KEY UPDATE"), jobID).Scan(&statuses).Error; err != nil {
-			return err
-		}
-		if len(statuses) == 0 || statuses[0] != StatusRunning {
-			return ErrStageNotClaimed
-		}
 		at := now()
-		res := tx.Exec(`UPDATE job_stages SET status = 'completed', completed_at = ?, heartbeat_at = NULL, error = NULL, updated_at = ?
-			WHERE job_id = ? AND name = ? AND status = 'running' AND attempts = ?`, at, at, jobID, stage, attempt)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrStageNotClaimed
-		}
 		// The column name comes from the fixed Stages table, never from input.
-		if err := tx.Exec("UPDATE jobs SET "+st.Column+" = ?, updated_at = ? WHERE id = ?", string(result), at, jobID).Error; err != nil {
+		res := tx.Exec("UPDATE jobs SET "+st.Column+" = ?, updated_at = ? WHERE id = ? AND status = 'running'",
+			string(result), at, jobID)
+		if err := notClaimedUnlessChanged(res); err != nil {
 			return err
 		}
-		var err error
-		next, err = queueReadyStages(tx, jobID)
-		if err != nil {
+		res = tx.Exec(`UPDATE job_stages SET status = 'completed', completed_at = ?, heartbeat_at = NULL, error = NULL, updated_at = ?
+			WHERE job_id = ? AND name = ? AND status = 'running' AND attempts = ?`, at, at, jobID, stage, attempt)
+		if err := notClaimedUnlessChanged(res); err != nil {
+			return err
+		}
+		if st.Position < lastPosition() {
+			var err error
+			next, err = queueReadyStages(tx, jobID)
 			return err
 		}
 		return tx.Exec(`UPDATE jobs SET status = 'completed', completed_at = ?, updated_at = ?
@@ -426,6 +419,19 @@ func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt 
 	}
 	return next, translate(err, "Stage")
 }
+
+// notClaimedUnlessChanged is ErrStageNotClaimed for a statement that
+// changed no row.
+func notClaimedUnlessChanged(res *gorm.DB) error {
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ErrStageNotClaimed
+	}
+	return res.Error
+}
+
+// lastPosition is the position of the pipeline's last stages: only their
+// completion can complete a job, and nothing comes after them.
+func lastPosition() int { return Stages[len(Stages)-1].Position }
 
 // queueReadyStages writes outbox rows for pending stages whose earlier
 // stages all completed and that were not queued yet. Skipping the queued
@@ -453,7 +459,7 @@ func (s *Store) RetryStage(ctx context.Context, jobID, stage string, attempt int
 }
 
 // FailStage fails a stage for good: the job fails with a message naming the
-// stage, and its stages that did not start are cancelled. An attempt that
+// stage, and its other unfinished stages are cancelled. An attempt that
 // was replaced meanwhile fails nothing: ErrStageNotClaimed.
 func (s *Store) FailStage(ctx context.Context, jobID, stage string, attempt int, reason string) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -469,8 +475,10 @@ func (s *Store) FailStage(ctx context.Context, jobID, stage string, attempt int,
 		if res.RowsAffected == 0 {
 			return ErrStageNotClaimed
 		}
+		// Running ones too: a sibling claimed while this failed discards its
+		// result anyway.
 		if err := tx.Exec(`UPDATE job_stages SET status = 'cancelled', updated_at = ?
-			WHERE job_id = ? AND status = 'pending'`, at, jobID).Error; err != nil {
+			WHERE job_id = ? AND status IN ('pending', 'running')`, at, jobID).Error; err != nil {
 			return err
 		}
 		msg := fmt.Sprintf("The %s stage failed: %s", stage, reason)

@@ -62,7 +62,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
-		PrepareStmt:            true,
+		PrepareStmt:            false, // pgx caches prepared statements per connection itself
 		TranslateError:         false,
 		NowFunc:                now,
 	})

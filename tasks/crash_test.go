@@ -104,11 +104,11 @@ func countPayloadWrites(t *testing.T, h *harness) {
 	require.NoError(t, db.Exec(`
 		CREATE FUNCTION record_payload_writes() RETURNS trigger AS $$
 		BEGIN
-			IF NEW.snapshot IS DISTINCT FROM OLD.snapshot THEN INSERT INTO payload_writes VALUES (NEW.id, 'snapshot'); END IF;
-			IF NEW.charts_payload IS DISTINCT FROM OLD.charts_payload THEN INSERT INTO payload_writes VALUES (NEW.id, 'charts'); END IF;
-			IF NEW.report_payload IS DISTINCT FROM OLD.report_payload THEN INSERT INTO payload_writes VALUES (NEW.id, 'report'); END IF;
-			IF NEW.retirement_payload IS DISTINCT FROM OLD.retirement_payload THEN INSERT INTO payload_writes VALUES (NEW.id, 'retirement'); END IF;
-			IF NEW.summary_payload IS DISTINCT FROM OLD.summary_payload THEN INSERT INTO payload_writes VALUES (NEW.id, 'summary'); END IF;
+			IF NEW.snapshot::text IS DISTINCT FROM OLD.snapshot::text THEN INSERT INTO payload_writes VALUES (NEW.id, 'snapshot'); END IF;
+			IF NEW.charts_payload::text IS DISTINCT FROM OLD.charts_payload::text THEN INSERT INTO payload_writes VALUES (NEW.id, 'charts'); END IF;
+			IF NEW.report_payload::text IS DISTINCT FROM OLD.report_payload::text THEN INSERT INTO payload_writes VALUES (NEW.id, 'report'); END IF;
+			IF NEW.retirement_payload::text IS DISTINCT FROM OLD.retirement_payload::text THEN INSERT INTO payload_writes VALUES (NEW.id, 'retirement'); END IF;
+			IF NEW.summary_payload::text IS DISTINCT FROM OLD.summary_payload::text THEN INSERT INTO payload_writes VALUES (NEW.id, 'summary'); END IF;
 			RETURN NEW;
 		END $$ LANGUAGE plpgsql`).Error)
 	require.NoError(t, db.Exec(`CREATE TRIGGER jobs_payload_writes AFTER UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION record_payload_writes();`).Error)
