@@ -231,6 +231,13 @@ func (s *Store) JobByID(ctx context.Context, id string) (Job, error) {
 	return j, translate(err, "Job")
 }
 
+// JobResults returns a job row without its stages: what a stage reads.
+func (s *Store) JobResults(ctx context.Context, id string) (Job, error) {
+	var j Job
+	err := s.db.WithContext(ctx).First(&j, "id = ?", id).Error
+	return j, translate(err, "Job")
+}
+
 func orderStages(db *gorm.DB) *gorm.DB { return db.Order("position, name") }
 
 // JobPage is a page of jobs, newest first.

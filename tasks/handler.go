@@ -95,7 +95,7 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 }
 
 func (h *Handler) runWithHeartbeat(ctx context.Context, run StageFunc, p StagePayload, attempt int) ([]byte, error) {
-	job, err := h.Store.JobByID(ctx, p.JobID)
+	job, err := h.Store.JobResults(ctx, p.JobID)
 	if err != nil {
 		return nil, err
 	}
