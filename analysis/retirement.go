@@ -124,9 +124,8 @@ func SeedFor(jobID string) uint64 {
 }
 
 // Simulate is the retirement stage: a Monte Carlo simulation of the
-// portfolio's value. Each year every asset class held draws an independent
-// normal return and the portfolio earns their weighted sum (rebalanced
-// yearly); contributions are added at the end of each year until
+// portfolio's value. Each year every asset class held earns an independent
+// normal return and the portfolio their weighted sum (rebalanced yearly); contributions are added at the end of each year until
 // retirement, then the target income, grown by inflation from today, is
 // withdrawn at the start of each retirement year. A path succeeds if it
 // never runs out of money. The same inputs and seed give the same payload.
@@ -202,34 +201,29 @@ func (o RetirementOptions) normalized() RetirementOptions {
 	return out
 }
 
-// returnModel draws a portfolio's yearly return. It holds the weighted mean
-// of all classes and, for each class held that has volatility, its weight ×
-// standard deviation, so a draw touches only slices.
+// returnModel draws a portfolio's yearly return. The classes' returns are
+// independent normals, so their weighted sum is itself normal: mean Σ w·μ,
+// standard deviation √Σ (w·σ)². One draw a year gives exactly that
+// distribution, with one normal instead of one per class held.
 type returnModel struct {
 	mean   float64
-	scales []float64
+	stdDev float64
 }
 
 func newReturnModel(mix allocation, returns map[string]ReturnAssumption) returnModel {
 	m := returnModel{}
+	variance := 0.0
 	for _, class := range sortedKeys(mix) {
 		w := mix[class] / 100
 		m.mean += w * returns[class].Mean
-		if s := w * returns[class].StdDev; s > 0 {
-			m.scales = append(m.scales, s)
-		}
+		variance += math.Pow(w*returns[class].StdDev, 2)
 	}
+	m.stdDev = math.Sqrt(variance)
 	return m
 }
 
-// annualReturn draws one normal return per volatile asset class and
-// combines them by weight: Σ w·(μ + σ·z) = Σ w·μ + Σ (w·σ)·z.
 func (m returnModel) annualReturn(rng *rand.Rand) float64 {
-	r := m.mean
-	for _, s := range m.scales {
-		r += s * rng.NormFloat64()
-	}
-	return r
+	return m.mean + m.stdDev*rng.NormFloat64()
 }
 
 // simulation is one Monte Carlo setup, all in slices so run allocates only
@@ -335,8 +329,7 @@ func (s simulation) run(paths int, rng *rand.Rand) simulationResult {
 func (s simulation) milestones(res simulationResult, thisYear int) []Milestone {
 	out := make([]Milestone, len(s.milestoneYears))
 	for row, y := range s.milestoneYears {
-		values := res.milestones[row]
-		slices.Sort(values)
+		p := percentiles(res.milestones[row], 10, 50, 90)
 		phase := "accumulation"
 		if y > s.savingYears {
 			phase = "retirement"
@@ -345,33 +338,77 @@ func (s simulation) milestones(res simulationResult, thisYear int) []Milestone {
 			Year:         thisYear + y,
 			YearsFromNow: y,
 			Phase:        phase,
-			MedianValue:  round2(percentile(values, 50)),
-			P10:          round2(percentile(values, 10)),
-			P90:          round2(percentile(values, 90)),
+			MedianValue:  round2(p[1]),
+			P10:          round2(p[0]),
+			P90:          round2(p[2]),
 		}
 	}
 	return out
 }
 
-// percentilesOf sorts values in place.
 func percentilesOf(values []float64) Percentiles {
-	slices.Sort(values)
-	return Percentiles{
-		P10: round2(percentile(values, 10)),
-		P25: round2(percentile(values, 25)),
-		P50: round2(percentile(values, 50)),
-		P75: round2(percentile(values, 75)),
-		P90: round2(percentile(values, 90)),
+	p := percentiles(values, 10, 25, 50, 75, 90)
+	return Percentiles{P10: round2(p[0]), P25: round2(p[1]), P50: round2(p[2]), P75: round2(p[3]), P90: round2(p[4])}
+}
+
+// percentiles returns the values at ascending percentiles pcts, each
+// interpolated linearly between the two closest ranks of values in sorted
+// order. It reorders values but does not sort them: a selection finds each
+// rank in linear time, and each later percentile searches only above the
+// ranks found before it.
+func percentiles(values []float64, pcts ...float64) []float64 {
+	out := make([]float64, len(pcts))
+	if len(values) == 0 {
+		return out
+	}
+	from := 0
+	for i, pct := range pcts {
+		rank := pct / 100 * float64(len(values)-1)
+		lo := int(math.Floor(rank))
+		selectRank(values[from:], lo-from)
+		low, high := values[lo], values[lo]
+		if lo+1 < len(values) {
+			high = slices.Min(values[lo+1:])
+		}
+		out[i] = low + (rank-float64(lo))*(high-low)
+		from = lo
+	}
+	return out
+}
+
+// selectRank reorders v so that v[k] holds the value a sort would put there,
+// with nothing greater before it and nothing smaller after it (Hoare's
+// quickselect, median-of-three pivots).
+func selectRank(v []float64, k int) {
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		pivot := medianOfThree(v[lo], v[lo+(hi-lo)/2], v[hi])
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		// v[lo..j] ≤ pivot ≤ v[i..hi], and anything between equals pivot.
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
 	}
 }
 
-// percentile interpolates linearly between the closest ranks of sorted.
-func percentile(sorted []float64, pct float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := pct / 100 * float64(len(sorted)-1)
-	lo := int(math.Floor(rank))
-	hi := min(lo+1, len(sorted)-1)
-	return sorted[lo] + (rank-float64(lo))*(sorted[hi]-sorted[lo])
+func medianOfThree(a, b, c float64) float64 {
+	return max(min(a, b), min(max(a, b), c))
 }

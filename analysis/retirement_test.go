@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -168,8 +169,8 @@ func TestReturnModelCombinesClassesByWeight(t *testing.T) {
 	if want := 0.6*0.07 + 0.3*0.04 + 0.1*0.02; math.Abs(model.mean-want) > 1e-12 {
 		t.Errorf("mean = %v, want %v", model.mean, want)
 	}
-	if len(model.scales) != 2 { // cash has no volatility and draws nothing
-		t.Errorf("scales = %v", model.scales)
+	if want := math.Sqrt(math.Pow(0.6*0.18, 2) + math.Pow(0.3*0.05, 2)); math.Abs(model.stdDev-want) > 1e-12 {
+		t.Errorf("standard deviation = %v, want %v", model.stdDev, want)
 	}
 }
 
@@ -182,14 +183,48 @@ func TestSeedFor(t *testing.T) {
 	}
 }
 
-func TestPercentile(t *testing.T) {
-	sorted := []float64{1, 2, 3, 4, 5}
-	for pct, want := range map[float64]float64{0: 1, 50: 3, 90: 4.6, 100: 5} {
-		if got := percentile(sorted, pct); math.Abs(got-want) > 1e-12 {
-			t.Errorf("percentile(%v) = %v, want %v", pct, got, want)
+func TestPercentiles(t *testing.T) {
+	got := percentiles([]float64{5, 1, 4, 2, 3}, 0, 50, 90, 100)
+	for i, want := range []float64{1, 3, 4.6, 5} {
+		if math.Abs(got[i]-want) > 1e-12 {
+			t.Errorf("percentiles = %v, want [1 3 4.6 5]", got)
 		}
 	}
-	if percentile(nil, 50) != 0 {
-		t.Error("percentile of nothing")
+	if got := percentiles(nil, 50); got[0] != 0 {
+		t.Errorf("percentile of nothing = %v", got[0])
 	}
+}
+
+// TestPercentilesAgreeWithSorting reads percentiles off random rows, with
+// many ties and of every small length, and compares them with the ranks of
+// the sorted row.
+func TestPercentilesAgreeWithSorting(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pcts := []float64{0, 1, 10, 25, 33.3, 50, 75, 90, 99.9, 100}
+	for n := range 300 {
+		values := make([]float64, n)
+		for i := range values {
+			values[i] = float64(rng.IntN(n/3 + 1)) // ties
+			if n%2 == 0 {
+				values[i] = rng.NormFloat64()
+			}
+		}
+		sorted := slices.Sorted(slices.Values(values))
+		got := percentiles(values, pcts...)
+		for i, pct := range pcts {
+			if want := sortedPercentile(sorted, pct); got[i] != want {
+				t.Fatalf("n=%d: percentile %v = %v, want %v", n, pct, got[i], want)
+			}
+		}
+	}
+}
+
+func sortedPercentile(sorted []float64, pct float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := pct / 100 * float64(len(sorted)-1)
+	lo := int(math.Floor(rank))
+	hi := min(lo+1, len(sorted)-1)
+	return sorted[lo] + (rank-float64(lo))*(sorted[hi]-sorted[lo])
 }
