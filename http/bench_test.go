@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"testing"
+
+	"github.com/alex-advisor/alex/store"
 )
 
 // BenchmarkAuthMiddleware measures bearer-token verification: the Verifier
@@ -57,6 +59,26 @@ func BenchmarkListAccounts(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		resp, raw := api.do(b, http.MethodGet, "/api/v1/accounts", tok, nil)
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("%d %s", resp.StatusCode, raw)
+		}
+	}
+}
+
+// BenchmarkGetPendingJob is GET /api/v1/jobs/{id} through the router for a
+// job no worker has taken: what a frontend polling a new job costs, the job
+// and its stages read on every request.
+func BenchmarkGetPendingJob(b *testing.B) {
+	api := newTestAPI(b)
+	tok := api.token(b, "user_bench")
+	api.createAccount(b, tok, map[string]any{"account_name": "401k", "cash_balance": 1000}) // and the user
+	job, _, _, err := api.store.CreateJob(context.Background(), store.NewJob{UserID: "user_bench", JobType: "portfolio_analysis", MaxActive: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, raw := api.do(b, http.MethodGet, "/api/v1/jobs/"+job.ID, tok, nil)
 		if resp.StatusCode != http.StatusOK {
 			b.Fatalf("%d %s", resp.StatusCode, raw)
 		}

@@ -194,7 +194,7 @@ func translate(err error, what string) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, gorm.ErrRecordNotFound):
+	case errors.Is(err, gorm.ErrRecordNotFound), errors.Is(err, sql.ErrNoRows):
 		return notFound(what)
 	}
 	if code := sqlState(err); code != "" {
