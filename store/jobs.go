@@ -256,7 +256,7 @@ func jobStages(db *gorm.DB, jobID string) ([]JobStage, error) {
 // out of its reads (the largest payload, several KB).
 const unserved = "snapshot"
 
-// JobByID returns a job with its stages, whoever owns it (for workers).
+// JobByID returns a job with its stages, whoever owns it.
 func (s *Store) JobByID(ctx context.Context, id string) (Job, error) {
 	var j Job
 	err := s.db.WithContext(ctx).Preload("JobStages", orderStages).First(&j, "id = ?", id).Error
