@@ -370,6 +370,10 @@ var ErrStageNotClaimed = errors.New("stage not claimed")
 // the job is unfinished, every earlier stage completed, and the stage is
 // pending or its last runner stopped beating for staleAfter.
 func (s *Store) ClaimStage(ctx context.Context, jobID, stage string, staleAfter time.Duration) (attempt int, err error) {
+	st, ok := StageByName(stage)
+	if !ok {
+		return 0, ErrStageNotClaimed
+	}
 	at := now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// A claim a crash loses fences out its attempt's result, and the
@@ -377,14 +381,17 @@ func (s *Store) ClaimStage(ctx context.Context, jobID, stage string, staleAfter 
 		if err := asyncCommit(tx); err != nil {
 			return err
 		}
-		// Only a job's first claim changes (and so locks) the job row, first
-		// as every transaction that changes a job and its stages does. Later
-		// claims lock their stage row only: parallel stages do not wait for
-		// each other, and a cancel or a failure that changes the stage
-		// meanwhile wins (it sets running stages too).
-		if err := tx.Exec(`UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?
-			WHERE id = ? AND status = 'pending'`, at, at, jobID).Error; err != nil {
-			return err
+		// Only the first stage's claim starts the job, changing (and so
+		// locking) the job row, first as every transaction that changes a job
+		// and its stages does. Later claims lock their stage row only:
+		// parallel stages do not wait for each other, and a cancel or a
+		// failure that changes the stage meanwhile wins (it sets running
+		// stages too).
+		if st.Position == 0 {
+			if err := tx.Exec(`UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?
+				WHERE id = ? AND status = 'pending'`, at, at, jobID).Error; err != nil {
+				return err
+			}
 		}
 		var attempts []int
 		if err := tx.Raw(`UPDATE job_stages AS s SET status = 'running', attempts = s.attempts + 1,
