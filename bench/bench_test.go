@@ -108,3 +108,25 @@ not json
 		"task failed": 2, "deadlock detected": 1, "stage runner went silent; queueing it again": 1,
 	}, counts)
 }
+
+// Two readings of this machine's /proc/stat, 5 s apart.
+func TestCPUTimes(t *testing.T) {
+	before, err := parseCPUTimes("cpu  287937 0 60539 141186 3913 0 10902 6674 0 0\ncpu0 143968 0 30269 70593 1956 0 5451 3337 0 0\n")
+	require.NoError(t, err)
+	after, err := parseCPUTimes("cpu  288437 0 60639 141886 3913 0 10902 6774 0 0\n")
+	require.NoError(t, err)
+	d := after.since(before)
+	require.Equal(t, cpuTimes{busy: 600, idle: 700, steal: 100}, d)
+	require.InDelta(t, 600.0/1400*2, d.busyCPUs(2), 1e-9)
+	require.InDelta(t, 100.0/1400*100, d.stealPercent(), 1e-9)
+	require.Zero(t, cpuTimes{}.busyCPUs(2), "no readings, no figure")
+
+	_, err = parseCPUTimes("intr 12345 0 0\n")
+	require.Error(t, err)
+}
+
+func TestNoiseNote(t *testing.T) {
+	require.Contains(t, noiseNote(0.05, 2, 0.3), "The machine was quiet")
+	require.Contains(t, noiseNote(1.2, 2, 0.3), "Other work kept 1.20 of 2 CPUs busy")
+	require.Contains(t, noiseNote(0.05, 2, 9), "the hypervisor took 9.0%")
+}

@@ -92,10 +92,11 @@ func run(ctx context.Context, s settings) (err error) {
 		b.removeBinaries()
 		fmt.Fprintf(os.Stderr, "bench: logs of the processes are in %s\n", dir)
 	}()
-	r := &results{StartedAt: time.Now(), Settings: s, Machine: machine{
-		CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadAverageStart: loadAverage(),
-	}}
-	r.Machine.Note = loadNote(r.Machine.LoadAverageStart, r.Machine.CPUs)
+	cpus := runtime.NumCPU()
+	r := &results{Settings: s, Machine: machine{CPUs: cpus, GoVersion: runtime.Version(),
+		BusyCPUsBefore: busyCPUsNow(2*time.Second, cpus)}}
+	r.StartedAt = time.Now()
+	cpuAtStart := readCPUTimes()
 	if err := b.prepare(ctx); err != nil {
 		return err
 	}
@@ -105,18 +106,10 @@ func run(ctx context.Context, s settings) (err error) {
 	if r.Service, err = b.measureService(ctx); err != nil {
 		return err
 	}
-	r.Machine.LoadAverageEnd = loadAverage()
+	r.Machine.StealPercent = readCPUTimes().since(cpuAtStart).stealPercent()
+	r.Machine.Note = noiseNote(r.Machine.BusyCPUsBefore, cpus, r.Machine.StealPercent)
 	r.Figures = append(r.figures(), r.memoryFigures(processNames())...)
 	return write(s.OutDir, r, os.Stdout)
-}
-
-// loadNote says how far other work on the machine may have moved the
-// figures, from the load average when the run started.
-func loadNote(load float64, cpus int) string {
-	if load < float64(cpus)/4 {
-		return "The machine was quiet when the run started; the load at the end is the bench's own."
-	}
-	return fmt.Sprintf("Other work kept %.1f of %d CPUs busy when the run started: absolute figures are low and noisy; compare ratios.", load, cpus)
 }
 
 // step prints what the bench does next.

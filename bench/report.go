@@ -24,11 +24,14 @@ type results struct {
 
 // machine says where the figures come from.
 type machine struct {
-	CPUs             int     `json:"cpus"`
-	GoVersion        string  `json:"go_version"`
-	LoadAverageStart float64 `json:"load_average_start"` // 1-minute, of /proc/loadavg
-	LoadAverageEnd   float64 `json:"load_average_end"`
-	Note             string  `json:"note"`
+	CPUs      int    `json:"cpus"`
+	GoVersion string `json:"go_version"`
+	// BusyCPUsBefore is how many CPUs other work kept busy in the 2 s
+	// before the run; StealPercent the share of CPU time during the run that
+	// the hypervisor gave to other machines.
+	BusyCPUsBefore float64 `json:"busy_cpus_before"`
+	StealPercent   float64 `json:"steal_percent"`
+	Note           string  `json:"note"`
 }
 
 // figure is one line of the table: a measured value, what it is compared
@@ -122,9 +125,8 @@ func (r *results) memoryFigures(names []string) []figure {
 // markdown renders the figures as a table.
 func markdown(w io.Writer, r *results) {
 	fmt.Fprintf(w, "# Benchmark results\n\n")
-	fmt.Fprintf(w, "Run %s on %d CPUs, %s; load average %.1f at the start, %.1f at the end. %s\n\n",
-		r.StartedAt.UTC().Format(time.RFC3339), r.Machine.CPUs, r.Machine.GoVersion,
-		r.Machine.LoadAverageStart, r.Machine.LoadAverageEnd, r.Machine.Note)
+	fmt.Fprintf(w, "Run %s on %d CPUs, %s. %s\n\n",
+		r.StartedAt.UTC().Format(time.RFC3339), r.Machine.CPUs, r.Machine.GoVersion, r.Machine.Note)
 	fmt.Fprintf(w, "%d HTTP connections, %s per load; %d jobs for throughput; %d sequential jobs for idle latency; 2 worker processes × %d.\n\n",
 		r.Settings.Conns, r.Settings.Duration, r.Settings.Jobs, r.Settings.LatencyJobs, r.Settings.WorkerConcurrency)
 	fmt.Fprintln(w, "| figure | value | reference | ratio | target | met |")

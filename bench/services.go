@@ -273,15 +273,3 @@ func logWarnings(path string) (map[string]int, error) {
 	}
 	return counts, nil
 }
-
-// loadAverage is the first field of /proc/loadavg: how many processes
-// wanted a CPU, over the last minute.
-func loadAverage() float64 {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	first, _, _ := strings.Cut(string(raw), " ")
-	v, _ := strconv.ParseFloat(first, 64)
-	return v
-}
