@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -166,8 +167,7 @@ func Simulate(p Portfolio, opts RetirementOptions, seed uint64, now time.Time) R
 		payload.Analysis = nothingToSimulateAnalysis(sim)
 		return payload
 	}
-	rng := rand.New(rand.NewPCG(seed, pcgStream))
-	result := sim.run(opts.Paths, rng)
+	result := sim.run(opts.Paths, seed)
 	payload.Paths = opts.Paths
 	payload.SuccessRate = round2(percentOf(float64(result.successes), float64(opts.Paths)))
 	payload.Percentiles = percentilesOf(result.atRetirement)
@@ -272,19 +272,16 @@ func milestoneYears(savingYears, retirementYears int) []int {
 	return slices.Compact(years)
 }
 
-// run simulates paths. Every path draws the same number of returns whether
-// or not it runs dry, so path i sees the same markets in every run with the
-// same seed: that makes runs with different contributions comparable path
-// by path.
-func (s simulation) run(paths int, rng *rand.Rand) simulationResult {
-	lastYear := s.savingYears + len(s.withdrawals)
-	rowOfYear := make([]int, lastYear+1)
-	for y := range rowOfYear {
-		rowOfYear[y] = -1
-	}
-	for row, y := range s.milestoneYears {
-		rowOfYear[y] = row
-	}
+// pathsPerBlock is how many paths one goroutine simulates with one random
+// stream: blocks run in parallel, and each block's stream depends only on the
+// seed and the block's number, so a run is the same however they interleave.
+const pathsPerBlock = 1000
+
+// run simulates paths, in parallel blocks. Every path draws the same number
+// of returns whether or not it runs dry, so path i sees the same markets in
+// every run with the same seed: that makes runs with different contributions
+// comparable path by path.
+func (s simulation) run(paths int, seed uint64) simulationResult {
 	res := simulationResult{milestones: make([][]float64, len(s.milestoneYears))}
 	samples := make([]float64, paths*len(s.milestoneYears))
 	for row := range res.milestones {
@@ -292,17 +289,38 @@ func (s simulation) run(paths int, rng *rand.Rand) simulationResult {
 	}
 	// The retirement year is a milestone; its row doubles as the values at
 	// retirement. Retiring now, every path starts out with the same value.
-	if s.savingYears > 0 {
-		res.atRetirement = res.milestones[rowOfYear[s.savingYears]]
+	if i := slices.Index(s.milestoneYears, s.savingYears); i >= 0 {
+		res.atRetirement = res.milestones[i]
 	} else {
 		res.atRetirement = make([]float64, paths)
 		for path := range paths {
 			res.atRetirement[path] = s.start
 		}
 	}
-	for path := range paths {
+	successes := make([]int, (paths+pathsPerBlock-1)/pathsPerBlock)
+	var wg sync.WaitGroup
+	for block := range successes {
+		first, end := block*pathsPerBlock, min((block+1)*pathsPerBlock, paths)
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(seed, pcgStream+uint64(block)))
+			successes[block] = s.runPaths(first, end, rng, res.milestones)
+		})
+	}
+	wg.Wait()
+	for _, n := range successes {
+		res.successes += n
+	}
+	return res
+}
+
+// runPaths simulates paths first to end-1, writes their milestone values and
+// counts those that never ran out of money.
+func (s simulation) runPaths(first, end int, rng *rand.Rand, milestones [][]float64) (successes int) {
+	lastYear := s.savingYears + len(s.withdrawals)
+	for path := first; path < end; path++ {
 		value := s.start
 		broke := false
+		row := 0
 		for y := 1; y <= lastYear; y++ {
 			growth := max(0, 1+s.model.annualReturn(rng))
 			switch {
@@ -315,15 +333,16 @@ func (s simulation) run(paths int, rng *rand.Rand) simulationResult {
 				}
 				value *= growth
 			}
-			if row := rowOfYear[y]; row >= 0 {
-				res.milestones[row][path] = value
+			if row < len(s.milestoneYears) && s.milestoneYears[row] == y {
+				milestones[row][path] = value
+				row++
 			}
 		}
 		if !broke {
-			res.successes++
+			successes++
 		}
 	}
-	return res
+	return successes
 }
 
 func (s simulation) milestones(res simulationResult, thisYear int) []Milestone {

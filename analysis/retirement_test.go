@@ -127,6 +127,24 @@ func TestSimulateWithoutIncomeTargetAlwaysSucceeds(t *testing.T) {
 	}
 }
 
+// Paths run in blocks; a last, partial block counts like the others.
+func TestSimulateRunsEveryPath(t *testing.T) {
+	p := cashOnlyPortfolio()
+	p.TargetRetirementIncome = 0
+	opts := quickOptions()
+	opts.Paths = 2*pathsPerBlock + 345
+	r := Simulate(p, opts, 1, testNow)
+	if r.Paths != opts.Paths || r.SuccessRate != 100 {
+		t.Errorf("%d paths, success %v%%; want %d, 100%%", r.Paths, r.SuccessRate, opts.Paths)
+	}
+	// A path left out would sit at 0 in every milestone, more than 10% of them.
+	for _, m := range r.Milestones {
+		if m.P10 <= 0 {
+			t.Errorf("milestone %d: p10 %v", m.YearsFromNow, m.P10)
+		}
+	}
+}
+
 func TestRetirementOptionsNormalized(t *testing.T) {
 	opts := RetirementOptions{Paths: -1, AnnualContribution: math.NaN(), Inflation: math.Inf(1),
 		Returns: map[string]ReturnAssumption{"equity": {Mean: 0.05, StdDev: 0.2}, "cash": {Mean: math.NaN()}}}
