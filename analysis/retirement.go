@@ -126,10 +126,11 @@ func SeedFor(jobID string) uint64 {
 
 // Simulate is the retirement stage: a Monte Carlo simulation of the
 // portfolio's value. Each year every asset class held earns an independent
-// normal return and the portfolio their weighted sum (rebalanced yearly); contributions are added at the end of each year until
-// retirement, then the target income, grown by inflation from today, is
-// withdrawn at the start of each retirement year. A path succeeds if it
-// never runs out of money. The same inputs and seed give the same payload.
+// normal return and the portfolio their weighted sum (rebalanced yearly);
+// contributions are added at the end of each year until retirement, then
+// the target income, grown by inflation from today, is withdrawn at the
+// start of each retirement year. A path succeeds if it never runs out of
+// money. The same inputs and seed give the same payload.
 func Simulate(p Portfolio, opts RetirementOptions, seed uint64, now time.Time) RetirementPayload {
 	planned := Plan(p)
 	opts = opts.normalized()
@@ -226,8 +227,8 @@ func (m returnModel) annualReturn(rng *rand.Rand) float64 {
 	return m.mean + m.stdDev*rng.NormFloat64()
 }
 
-// simulation is one Monte Carlo setup, all in slices so run allocates only
-// its result buffers.
+// simulation is one Monte Carlo setup, all in slices so that simulating a
+// path allocates nothing.
 type simulation struct {
 	model          returnModel
 	start          float64
