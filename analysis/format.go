@@ -17,6 +17,21 @@ func formatMoney(dollars float64) string {
 	return fmt.Sprintf("%s$%s.%02d", sign, groupThousands(cents/100), cents%100)
 }
 
+// formatNumber renders an amount with thousands grouped and two decimals,
+// without a currency sign: 1,234,567.89.
+func formatNumber(x float64) string {
+	return strings.Replace(formatMoney(x), "$", "", 1)
+}
+
+// formatMoneyIn renders an amount of currency: dollars as formatMoney does,
+// any other currency by its code, 1,234.50 EUR.
+func formatMoneyIn(x float64, currency string) string {
+	if currency == "" || currency == "USD" {
+		return formatMoney(x)
+	}
+	return formatNumber(x) + " " + currency
+}
+
 func groupThousands(n int64) string {
 	digits := strconv.FormatInt(n, 10)
 	var b strings.Builder

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -23,10 +24,12 @@ func Plan(p Portfolio) Portfolio {
 	return out
 }
 
-// Quote is a price observed at a point in time.
+// Quote is a price in Currency for a point in time (a NAV's own day).
 type Quote struct {
-	Price float64
-	AsOf  time.Time
+	Price    float64
+	Currency string // ISO 4217; "" is USD (the US market providers')
+	AsOf     time.Time
+	Source   string // market or amfi
 }
 
 // PriceSource looks up current prices. It may return fewer symbols than
@@ -123,7 +126,10 @@ func applyQuote(p *Portfolio, sym string, q Quote) bool {
 			if usablePrice(in.Price) && q.AsOf.Before(in.PriceUpdatedAt) {
 				continue
 			}
+			// The price and its currency go together: a quote never
+			// keeps the currency of the price it replaces.
 			in.Price, in.PriceUpdatedAt = q.Price, q.AsOf
+			in.Currency, in.PriceSource = cmp.Or(q.Currency, "USD"), q.Source
 			changed = true
 		}
 	}

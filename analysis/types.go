@@ -3,13 +3,19 @@ package analysis
 import (
 	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
 
-// Portfolio is the snapshot the planner takes of a user's holdings.
+// Portfolio is the snapshot the planner takes of a user's holdings. After
+// Valuate every amount in it is in Currency; Rates lists the exchange rates
+// that took it there and Warnings what could not be valued or is old.
 type Portfolio struct {
 	UserID                 string
+	Currency               string // ISO 4217; "" in fixtures that never convert
+	Rates                  []RateUsed
+	Warnings               []Warning
 	YearsUntilRetirement   int
 	TargetRetirementIncome float64
 	AssetClassTargets      map[string]float64 // e.g. {"equity":70,"fixed_income":30}
@@ -20,6 +26,8 @@ type Portfolio struct {
 // Account is one of the user's accounts: a cash balance plus positions.
 type Account struct {
 	ID, Name, Purpose string
+	Currency          string  // the account's own; CashBalance is in the portfolio's after Valuate
+	LocalCash         float64 // the balance in Currency, kept by Valuate
 	CashBalance       float64
 	CashInterest      float64 // 0..1
 	Positions         []Position
@@ -36,12 +44,22 @@ type Position struct {
 // map of key to percent.
 type Instrument struct {
 	Symbol, Name, Type string // Type: etf, stock, mutual_fund, bond_fund, bond, commodity, reit
-	Price              float64
-	PriceUpdatedAt     time.Time          // zero = unknown
-	Regions            map[string]float64 // values sum to 100; empty = unknown
-	Sectors            map[string]float64
-	AssetClasses       map[string]float64
-	Inferred           bool // allocations were filled in by Classify
+	// Price is in Currency. Valuate converts it to the portfolio's currency
+	// and keeps the price as quoted in LocalPrice and LocalCurrency.
+	Price          float64
+	Currency       string
+	LocalPrice     float64
+	LocalCurrency  string
+	PriceSource    string    // seed, market, amfi or user
+	PriceUpdatedAt time.Time // the time the price is for; zero = unknown
+	// Unpriced is set by Valuate on an instrument it could not value
+	// (no price, or no rate to convert it): its Price is 0 and it is named
+	// in the portfolio's Warnings, never counted as worth nothing.
+	Unpriced     bool
+	Regions      map[string]float64 // values sum to 100; empty = unknown
+	Sectors      map[string]float64
+	AssetClasses map[string]float64
+	Inferred     bool // allocations were filled in by Classify
 }
 
 // Value is quantity × price.
@@ -109,6 +127,8 @@ func normalizeSymbol(s string) string { return strings.ToUpper(strings.TrimSpace
 func (p Portfolio) clone() Portfolio {
 	out := p
 	out.AssetClassTargets = maps.Clone(p.AssetClassTargets)
+	out.Rates = slices.Clone(p.Rates)
+	out.Warnings = slices.Clone(p.Warnings)
 	out.RegionTargets = maps.Clone(p.RegionTargets)
 	out.Accounts = make([]Account, len(p.Accounts))
 	for i, a := range p.Accounts {

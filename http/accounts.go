@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/store"
 )
 
@@ -17,6 +19,7 @@ type Account struct {
 	ClerkUserID    string    `json:"clerk_user_id"`
 	AccountName    string    `json:"account_name"`
 	AccountPurpose string    `json:"account_purpose"`
+	Currency       string    `json:"currency" doc:"ISO 4217 code of the cash balance and of the account's trades"`
 	CashBalance    float64   `json:"cash_balance"`
 	CashInterest   float64   `json:"cash_interest"`
 	CreatedAt      time.Time `json:"created_at"`
@@ -29,6 +32,7 @@ func accountOf(a store.Account) Account {
 		ClerkUserID:    a.ClerkUserID,
 		AccountName:    a.AccountName,
 		AccountPurpose: a.AccountPurpose,
+		Currency:       a.Currency,
 		CashBalance:    a.CashBalance.InexactFloat64(),
 		CashInterest:   a.CashInterest.InexactFloat64(),
 		CreatedAt:      a.CreatedAt,
@@ -62,6 +66,7 @@ type createAccountInput struct {
 	Body struct {
 		AccountName    string  `json:"account_name" minLength:"1" maxLength:"255"`
 		AccountPurpose string  `json:"account_purpose,omitempty" maxLength:"1000"`
+		Currency       string  `json:"currency,omitempty" pattern:"^[A-Z]{3}$" patternDescription:"an ISO 4217 code such as USD" default:"USD" doc:"Currency of the cash balance and the account's trades"`
 		CashBalance    float64 `json:"cash_balance,omitempty" minimum:"0" maximum:"1000000000000" default:"0"`
 		CashInterest   float64 `json:"cash_interest,omitempty" minimum:"0" maximum:"1" default:"0"`
 	}
@@ -73,6 +78,7 @@ type updateAccountInput struct {
 		_              struct{} `additionalProperties:"true"`
 		AccountName    *string  `json:"account_name,omitempty" minLength:"1" maxLength:"255"`
 		AccountPurpose *string  `json:"account_purpose,omitempty" maxLength:"1000"`
+		Currency       *string  `json:"currency,omitempty" pattern:"^[A-Z]{3}$" patternDescription:"an ISO 4217 code such as USD" doc:"Only while the account holds no positions (else 409)"`
 		CashBalance    *float64 `json:"cash_balance,omitempty" minimum:"0" maximum:"1000000000000"`
 		CashInterest   *float64 `json:"cash_interest,omitempty" minimum:"0" maximum:"1"`
 	}
@@ -110,6 +116,7 @@ func (s *Server) createAccount(ctx context.Context, in *createAccountInput) (*ac
 		ClerkUserID:    userID(ctx),
 		AccountName:    in.Body.AccountName,
 		AccountPurpose: in.Body.AccountPurpose,
+		Currency:       cmp.Or(in.Body.Currency, alex.DefaultCurrency),
 		CashBalance:    money(in.Body.CashBalance),
 		CashInterest:   decimal.NewFromFloat(in.Body.CashInterest).Round(6),
 	})
@@ -121,7 +128,7 @@ func (s *Server) createAccount(ctx context.Context, in *createAccountInput) (*ac
 
 func (s *Server) updateAccount(ctx context.Context, in *updateAccountInput) (*accountOutput, error) {
 	b := in.Body
-	upd := store.AccountUpdate{AccountName: b.AccountName, AccountPurpose: b.AccountPurpose}
+	upd := store.AccountUpdate{AccountName: b.AccountName, AccountPurpose: b.AccountPurpose, Currency: b.Currency}
 	if b.CashBalance != nil {
 		d := money(*b.CashBalance)
 		upd.CashBalance = &d

@@ -161,9 +161,14 @@ func (s *Server) newFundInstrument(ctx context.Context, symbol string) (*store.I
 func fundInstrument(sc market.Scheme) *store.Instrument {
 	in := sc.Instrument()
 	at := time.Now().UTC()
+	asOf, ok := sc.NAVAsOf()
+	if !ok {
+		asOf = at
+	}
+	source := store.PriceAMFI
 	return &store.Instrument{
-		Symbol: sc.Symbol, Name: sc.Name, InstrumentType: in.Type,
-		CurrentPrice: decimal.NewNullDecimal(*sc.NAV), PriceUpdatedAt: &at,
+		Symbol: sc.Symbol, Name: sc.Name, InstrumentType: in.Type, Currency: market.FundCurrency,
+		CurrentPrice: decimal.NewNullDecimal(*sc.NAV), PriceUpdatedAt: &at, PriceAsOf: &asOf, PriceSource: &source,
 		AllocationRegions: in.Regions, AllocationSectors: in.Sectors, AllocationAssetClass: in.AssetClasses,
 		AllocationInferred: in.Inferred,
 	}

@@ -16,7 +16,10 @@ type Instrument struct {
 	Symbol               string             `json:"symbol"`
 	Name                 string             `json:"name"`
 	InstrumentType       string             `json:"instrument_type" enum:"etf,stock,mutual_fund,bond_fund,bond,commodity,reit"`
+	Currency             string             `json:"currency" doc:"ISO 4217 code of current_price"`
 	CurrentPrice         *float64           `json:"current_price"`
+	PriceAsOf            *string            `json:"price_as_of" format:"date" doc:"The day the price is for (a NAV's own date); null without a price"`
+	PriceSource          *string            `json:"price_source" enum:"seed,market,amfi,user" doc:"Where the price came from; null without a price"`
 	AllocationRegions    map[string]float64 `json:"allocation_regions"`
 	AllocationSectors    map[string]float64 `json:"allocation_sectors"`
 	AllocationAssetClass map[string]float64 `json:"allocation_asset_class"`
@@ -27,7 +30,10 @@ func instrumentOf(in store.Instrument) Instrument {
 		Symbol:               in.Symbol,
 		Name:                 in.Name,
 		InstrumentType:       in.InstrumentType,
+		Currency:             in.Currency,
 		CurrentPrice:         price(in.CurrentPrice),
+		PriceAsOf:            dateString(in.PriceAsOf),
+		PriceSource:          in.PriceSource,
 		AllocationRegions:    in.AllocationRegions,
 		AllocationSectors:    in.AllocationSectors,
 		AllocationAssetClass: in.AllocationAssetClass,
@@ -40,6 +46,14 @@ func price(d decimal.NullDecimal) *float64 {
 	}
 	f := d.Decimal.InexactFloat64()
 	return &f
+}
+
+func dateString(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.Format(time.DateOnly)
+	return &s
 }
 
 // Position is the position of the contract.

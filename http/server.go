@@ -21,6 +21,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/auth"
 	"github.com/alex-advisor/alex/market"
 	"github.com/alex-advisor/alex/metrics"
@@ -58,6 +59,9 @@ type Config struct {
 	// Funds serves the fund data routes and the first purchase of a fund;
 	// nil answers them 503.
 	Funds *market.FundCache
+	// Rates gives today's exchange rates (GET /fx/rates and trades across
+	// currencies); nil knows none: such trades answer 422.
+	Rates func(context.Context) (alex.Rates, error)
 	// Metrics is the registry the HTTP series go to and GET /metrics
 	// serves; nil gives the server a registry of its own.
 	Metrics *prometheus.Registry

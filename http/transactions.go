@@ -13,21 +13,26 @@ import (
 
 // Transaction is one executed trade.
 type Transaction struct {
-	ID        string    `json:"id" format:"uuid"`
-	AccountID string    `json:"account_id" format:"uuid"`
-	Side      string    `json:"side" enum:"buy,sell"`
-	Symbol    string    `json:"symbol"`
-	Quantity  float64   `json:"quantity"`
-	Price     float64   `json:"price"`
-	Amount    float64   `json:"amount" doc:"Dollars paid (buy) or received (sell)"`
-	CreatedAt time.Time `json:"created_at"`
+	ID            string    `json:"id" format:"uuid"`
+	AccountID     string    `json:"account_id" format:"uuid"`
+	Side          string    `json:"side" enum:"buy,sell"`
+	Symbol        string    `json:"symbol"`
+	Quantity      float64   `json:"quantity"`
+	Price         float64   `json:"price" doc:"One unit's price, in price_currency"`
+	PriceCurrency string    `json:"price_currency" doc:"ISO 4217 code of price: the instrument's"`
+	FXRate        float64   `json:"fx_rate" doc:"Units of currency per unit of price_currency the trade converted at; 1 when they are the same"`
+	FXAsOf        *string   `json:"fx_as_of" format:"date" doc:"The day of the ECB reference rate used; null when nothing was converted"`
+	Amount        float64   `json:"amount" doc:"Paid (buy) or received (sell), in currency"`
+	Currency      string    `json:"currency" doc:"ISO 4217 code of amount: the account's"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 func transactionOf(t store.Transaction) Transaction {
 	return Transaction{
 		ID: t.ID, AccountID: t.AccountID, Side: t.Side, Symbol: t.Symbol,
-		Quantity: t.Quantity.InexactFloat64(), Price: t.Price.InexactFloat64(),
-		Amount: t.Amount.InexactFloat64(), CreatedAt: t.CreatedAt,
+		Quantity: t.Quantity.InexactFloat64(), Price: t.Price.InexactFloat64(), PriceCurrency: t.PriceCurrency,
+		FXRate: t.FXRate.InexactFloat64(), FXAsOf: dateString(t.FXAsOf),
+		Amount: t.Amount.InexactFloat64(), Currency: t.Currency, CreatedAt: t.CreatedAt,
 	}
 }
 
@@ -37,7 +42,7 @@ type tradeInput struct {
 		Side     string   `json:"side" enum:"buy,sell"`
 		Symbol   string   `json:"symbol" minLength:"1" maxLength:"32" pattern:"^\\s*[A-Za-z0-9.\\-]+\\s*$" patternDescription:"a ticker symbol"`
 		Quantity *float64 `json:"quantity,omitempty" exclusiveMinimum:"0" maximum:"1000000000000" doc:"Units to trade; give this or amount"`
-		Amount   *float64 `json:"amount,omitempty" exclusiveMinimum:"0" maximum:"1000000000000" doc:"Dollars to trade; give this or quantity"`
+		Amount   *float64 `json:"amount,omitempty" exclusiveMinimum:"0" maximum:"1000000000000" doc:"Money to trade, in the account's currency; give this or quantity"`
 	}
 }
 
@@ -68,7 +73,7 @@ func (s *Server) createTransaction(ctx context.Context, in *tradeInput) (*transa
 	if (b.Quantity == nil) == (b.Amount == nil) {
 		return nil, alex.Invalid("body", "give exactly one of quantity and amount")
 	}
-	t := store.Trade{UserID: userID(ctx), AccountID: in.ID, Side: b.Side, Symbol: alex.NormalizeSymbol(b.Symbol)}
+	t := store.Trade{UserID: userID(ctx), AccountID: in.ID, Side: b.Side, Symbol: alex.NormalizeSymbol(b.Symbol), Rates: s.cfg.Rates}
 	if b.Side == "buy" {
 		fund, err := s.newFundInstrument(ctx, t.Symbol)
 		if err != nil {

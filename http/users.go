@@ -18,6 +18,7 @@ type User struct {
 	DisplayName            string             `json:"display_name"`
 	YearsUntilRetirement   int                `json:"years_until_retirement"`
 	TargetRetirementIncome float64            `json:"target_retirement_income"`
+	BaseCurrency           string             `json:"base_currency" doc:"ISO 4217 code an analysis values everything in"`
 	AssetClassTargets      map[string]float64 `json:"asset_class_targets"`
 	RegionTargets          map[string]float64 `json:"region_targets"`
 	CreatedAt              time.Time          `json:"created_at"`
@@ -30,6 +31,7 @@ func userOf(u store.User) User {
 		DisplayName:            u.DisplayName,
 		YearsUntilRetirement:   u.YearsUntilRetirement,
 		TargetRetirementIncome: u.TargetRetirementIncome.InexactFloat64(),
+		BaseCurrency:           u.BaseCurrency,
 		AssetClassTargets:      u.AssetClassTargets,
 		RegionTargets:          u.RegionTargets,
 		CreatedAt:              u.CreatedAt,
@@ -50,6 +52,7 @@ type updateUserInput struct {
 		DisplayName            *string            `json:"display_name,omitempty" minLength:"1" maxLength:"255"`
 		YearsUntilRetirement   *int               `json:"years_until_retirement,omitempty" minimum:"0" maximum:"100"`
 		TargetRetirementIncome *float64           `json:"target_retirement_income,omitempty" minimum:"0" maximum:"1000000000"`
+		BaseCurrency           *string            `json:"base_currency,omitempty" pattern:"^[A-Z]{3}$" patternDescription:"an ISO 4217 code such as USD"`
 		AssetClassTargets      map[string]float64 `json:"asset_class_targets,omitempty" doc:"Percent per asset class; keys from the asset class enumeration, values adding up to 100."`
 		RegionTargets          map[string]float64 `json:"region_targets,omitempty" doc:"Percent per region; keys from the region enumeration, values adding up to 100."`
 	}
@@ -116,6 +119,7 @@ func (s *Server) updateUser(ctx context.Context, in *updateUserInput) (*userOutp
 	upd := store.UserUpdate{
 		DisplayName:          b.DisplayName,
 		YearsUntilRetirement: b.YearsUntilRetirement,
+		BaseCurrency:         b.BaseCurrency,
 		AssetClassTargets:    b.AssetClassTargets,
 		RegionTargets:        b.RegionTargets,
 	}

@@ -96,6 +96,17 @@ func Families(schemes []Scheme) []string {
 	return slices.Compact(out)
 }
 
+// FundCurrency is the currency of every scheme's NAV: both providers
+// publish India's mutual funds, priced in rupees.
+const FundCurrency = "INR"
+
+// NAVAsOf is the day the NAV is for, and false when the provider gave no
+// readable date.
+func (s Scheme) NAVAsOf() (time.Time, bool) {
+	t, err := time.Parse(time.DateOnly, s.NAVDate)
+	return t, err == nil
+}
+
 // Instrument describes the scheme as an instrument for the planner: a
 // mutual fund whose allocations are inferred by analysis.Classify from its
 // SEBI category and name (an Indian fund invests in asia, the closest

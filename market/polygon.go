@@ -117,5 +117,5 @@ func (p *Polygon) prevClose(ctx context.Context, symbol string) (analysis.Quote,
 	if !(bar.Close > 0) || math.IsInf(bar.Close, 0) || bar.Time <= 0 {
 		return analysis.Quote{}, false, fmt.Errorf("%w: unusable bar (close %v, t %d)", ErrUpstream, bar.Close, bar.Time)
 	}
-	return analysis.Quote{Price: bar.Close, AsOf: time.UnixMilli(bar.Time).UTC()}, true, nil
+	return analysis.Quote{Price: bar.Close, Currency: "USD", AsOf: time.UnixMilli(bar.Time).UTC(), Source: "market"}, true, nil
 }

@@ -32,7 +32,11 @@ func (p Prices) Prices(ctx context.Context, symbols []string) (map[string]analys
 			case err != nil:
 				errs = append(errs, err)
 			case s.NAV != nil:
-				out[sym] = analysis.Quote{Price: s.NAV.InexactFloat64(), AsOf: f.FetchedAt}
+				asOf, ok := s.NAVAsOf()
+				if !ok {
+					asOf = f.FetchedAt
+				}
+				out[sym] = analysis.Quote{Price: s.NAV.InexactFloat64(), Currency: FundCurrency, AsOf: asOf, Source: "amfi"}
 			}
 		}
 	}

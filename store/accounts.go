@@ -7,6 +7,8 @@ import (
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/alex-advisor/alex"
 )
 
 // Accounts lists a user's accounts, newest first.
@@ -40,6 +42,9 @@ type AccountUpdate struct {
 	AccountPurpose *string
 	CashBalance    *decimal.Decimal
 	CashInterest   *decimal.Decimal
+	// Currency can change only while the account holds no positions: their
+	// prices were paid in the old one.
+	Currency *string
 }
 
 // UpdateAccount applies a partial update to one of the user's accounts.
@@ -60,14 +65,21 @@ func (s *Store) UpdateAccount(ctx context.Context, userID, id string, upd Accoun
 	if upd.CashInterest != nil {
 		set["cash_interest"] = *upd.CashInterest
 	}
+	q := s.db.WithContext(ctx).Where("id = ? AND clerk_user_id = ?", id, userID)
+	if upd.Currency != nil {
+		set["currency"] = *upd.Currency
+		q = q.Where("(currency = ? OR NOT EXISTS (SELECT 1 FROM positions p WHERE p.account_id = accounts.id))", *upd.Currency)
+	}
 	var a Account
-	res := s.db.WithContext(ctx).Model(&a).Clauses(clause.Returning{}).
-		Where("id = ? AND clerk_user_id = ?", id, userID).Updates(set)
+	res := q.Model(&a).Clauses(clause.Returning{}).Updates(set)
 	if res.Error != nil {
 		return Account{}, translate(res.Error, "Account")
 	}
 	if res.RowsAffected == 0 {
-		return Account{}, notFound("Account")
+		if _, err := s.Account(ctx, userID, id); err != nil || upd.Currency == nil {
+			return Account{}, notFound("Account")
+		}
+		return Account{}, alex.Errorf(alex.ECONFLICT, "The account's currency cannot change while it holds positions; sell or delete them first.")
 	}
 	return a, nil
 }

@@ -49,6 +49,7 @@ type User struct {
 	DisplayName            string
 	YearsUntilRetirement   int
 	TargetRetirementIncome decimal.Decimal
+	BaseCurrency           string `gorm:"default:USD"`
 	AssetClassTargets      Allocation
 	RegionTargets          Allocation
 	CreatedAt              time.Time
@@ -70,8 +71,11 @@ type Instrument struct {
 	Symbol               string `gorm:"primaryKey"`
 	Name                 string
 	InstrumentType       string
+	Currency             string `gorm:"default:USD"` // of the price
 	CurrentPrice         decimal.NullDecimal
-	PriceUpdatedAt       *time.Time
+	PriceUpdatedAt       *time.Time // when the price was recorded
+	PriceAsOf            *time.Time `gorm:"type:date"` // the day the price is for
+	PriceSource          *string    // seed, market, amfi or user
 	AllocationRegions    Allocation
 	AllocationSectors    Allocation
 	AllocationAssetClass Allocation
@@ -86,6 +90,7 @@ type Account struct {
 	ClerkUserID    string
 	AccountName    string
 	AccountPurpose string
+	Currency       string `gorm:"default:USD"`
 	CashBalance    decimal.Decimal
 	CashInterest   decimal.Decimal
 	CreatedAt      time.Time
@@ -112,7 +117,21 @@ type Transaction struct {
 	Side        string
 	Symbol      string
 	Quantity    decimal.Decimal
-	Price       decimal.Decimal
-	Amount      decimal.Decimal
-	CreatedAt   time.Time
+	// Price is in PriceCurrency; Amount in Currency, the account's, at
+	// FXRate (units of Currency per unit of PriceCurrency) as of FXAsOf.
+	Price         decimal.Decimal
+	PriceCurrency string
+	FXRate        decimal.Decimal `gorm:"column:fx_rate"`
+	FXAsOf        *time.Time      `gorm:"column:fx_as_of;type:date"`
+	Amount        decimal.Decimal
+	Currency      string
+	CreatedAt     time.Time
 }
+
+// Price sources of an instrument's price.
+const (
+	PriceSeed   = "seed"
+	PriceMarket = "market"
+	PriceAMFI   = "amfi"
+	PriceUser   = "user"
+)

@@ -45,9 +45,13 @@ func (s *Store) HoldingsOf(ctx context.Context, userID string) (Holdings, error)
 // InstrumentUpdate is what the planner learned of an instrument.
 type InstrumentUpdate struct {
 	Symbol string
-	// Price, when set, is a fresh quote as of PriceAt.
-	Price   *decimal.Decimal
-	PriceAt time.Time
+	// Price, when set, is a fresh quote in Currency recorded at PriceAt,
+	// for the day AsOf, from Source.
+	Price    *decimal.Decimal
+	Currency string
+	PriceAt  time.Time
+	AsOf     time.Time
+	Source   string
 	// Allocations, when set, were inferred for an instrument that had none.
 	Regions, Sectors, AssetClasses Allocation
 }
@@ -61,8 +65,9 @@ func (s *Store) UpdateInstruments(ctx context.Context, updates []InstrumentUpdat
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, u := range updates {
 			if u.Price != nil {
-				if err := tx.Exec(`UPDATE instruments SET current_price = ?, price_updated_at = ?, updated_at = ?
-					WHERE symbol = ?`, *u.Price, u.PriceAt, now(), u.Symbol).Error; err != nil {
+				if err := tx.Exec(`UPDATE instruments SET current_price = ?, currency = ?, price_updated_at = ?,
+					price_as_of = ?, price_source = ?, updated_at = ? WHERE symbol = ?`,
+					*u.Price, u.Currency, u.PriceAt, dateOf(u.AsOf), u.Source, now(), u.Symbol).Error; err != nil {
 					return err
 				}
 			}

@@ -114,7 +114,10 @@ func (s *Store) DeletePosition(ctx context.Context, userID, id string) error {
 	return nil
 }
 
-func today() time.Time {
-	y, m, d := now().Date()
+func today() time.Time { return dateOf(now()) }
+
+// dateOf is the UTC day of t, as date columns keep it.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -95,6 +95,8 @@ var sqliteDDL = []struct {
 	// now() as the driver writes times, so that they compare as text.
 	{regexp.MustCompile(`(?i)\bnow\(\)`), "(strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))"},
 	{regexp.MustCompile(`::jsonb\b`), ""},
+	// A timestamp's date: SQLite's CAST would keep only the year.
+	{regexp.MustCompile(`(?i)\bCAST\((\w+) AS date\)`), "date($1)"},
 	// Operator classes are PostgreSQL's (prefix LIKE on an index).
 	{regexp.MustCompile(`\s+text_pattern_ops\b`), ""},
 	// A column's type is only a hint to SQLite, and it cannot alter one.

@@ -23,7 +23,10 @@ type Trade struct {
 	Side      string // buy or sell
 	Symbol    string
 	Quantity  *decimal.Decimal
-	Amount    *decimal.Decimal // in dollars; converted to units at the price
+	Amount    *decimal.Decimal // in the account's currency; converted to units at the price
+	// Rates gives today's exchange rates; it is asked only when the
+	// instrument's currency is not the account's. nil knows no rate.
+	Rates func(context.Context) (alex.Rates, error)
 	// NewInstrument, when set, is created with the trade if Symbol is not yet
 	// an instrument: a fund scheme bought for the first time.
 	NewInstrument *Instrument
@@ -42,13 +45,14 @@ const (
 // across round trips. A trade with a NewInstrument creates that instrument
 // in the same transaction when its symbol is not yet known.
 func (s *Store) ExecuteTrade(ctx context.Context, t Trade) (Transaction, error) {
-	if _, err := s.Account(ctx, t.UserID, t.AccountID); err != nil {
+	acct, err := s.Account(ctx, t.UserID, t.AccountID)
+	if err != nil {
 		return Transaction{}, err
 	}
 	var tr Transaction
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		tr, err = executeTrade(tx, t)
+		tr, err = executeTrade(ctx, tx, t, acct.Currency)
 		return err
 	})
 	if err != nil {
@@ -60,7 +64,7 @@ func (s *Store) ExecuteTrade(ctx context.Context, t Trade) (Transaction, error) 
 	return tr, nil
 }
 
-func executeTrade(tx *gorm.DB, t Trade) (Transaction, error) {
+func executeTrade(ctx context.Context, tx *gorm.DB, t Trade, currency string) (Transaction, error) {
 	if t.NewInstrument != nil {
 		in := *t.NewInstrument
 		in.Symbol = t.Symbol
@@ -79,13 +83,30 @@ func executeTrade(tx *gorm.DB, t Trade) (Transaction, error) {
 		return Transaction{}, alex.Invalid("body.symbol", fmt.Sprintf("%s has no current price to trade at", t.Symbol))
 	}
 	price := in.CurrentPrice.Decimal
-	qty, err := tradeQuantity(t, price)
+	rates, err := tradeRates(ctx, t, in.Currency, currency)
 	if err != nil {
 		return Transaction{}, err
 	}
+	unit, err := alex.Value(decimal.NewFromInt(1), price, in.Currency, currency, rates)
+	if err != nil {
+		return Transaction{}, noRate(in.Currency, currency)
+	}
+	qty, err := tradeQuantity(t, unit.Amount)
+	if err != nil {
+		return Transaction{}, err
+	}
+	value, err := alex.Value(qty, price, in.Currency, currency, rates)
+	if err != nil {
+		return Transaction{}, noRate(in.Currency, currency)
+	}
 	tr := Transaction{
 		ID: uuid.NewString(), AccountID: t.AccountID, ClerkUserID: t.UserID, Side: t.Side,
-		Symbol: t.Symbol, Quantity: qty, Price: price, Amount: qty.Mul(price).Round(2),
+		Symbol: t.Symbol, Quantity: qty, Price: price, PriceCurrency: in.Currency,
+		FXRate: value.Rate, Amount: value.Amount.Round(2), Currency: currency,
+	}
+	if in.Currency != currency {
+		asOf := dateOf(value.RateAsOf)
+		tr.FXAsOf = &asOf
 	}
 	field := "body.quantity"
 	if t.Amount != nil {
@@ -102,6 +123,31 @@ func executeTrade(tx *gorm.DB, t Trade) (Transaction, error) {
 	return tr, tx.Create(&tr).Error
 }
 
+// tradeRates are the rates a trade converts at: none when the instrument is
+// priced in the account's currency.
+func tradeRates(ctx context.Context, t Trade, from, to string) (alex.Rates, error) {
+	if from == to {
+		return alex.Rates{}, nil
+	}
+	if t.Rates == nil {
+		return alex.Rates{}, noRate(from, to)
+	}
+	rates, err := t.Rates(ctx)
+	if err != nil {
+		return alex.Rates{}, noRate(from, to)
+	}
+	return rates, nil
+}
+
+// noRate refuses a trade that would need an exchange rate nobody knows:
+// a missing rate is never taken as 1.
+func noRate(from, to string) error {
+	return alex.Invalid("body.symbol", fmt.Sprintf(
+		"No exchange rate from %s to %s is available right now, so the trade was not made; please try again later.", from, to))
+}
+
+// tradeQuantity is the units a trade moves; price is one unit's price in
+// the account's currency.
 func tradeQuantity(t Trade, price decimal.Decimal) (decimal.Decimal, error) {
 	if t.Quantity != nil {
 		// Reported as stored: the column keeps eight places.
@@ -128,7 +174,7 @@ func buy(tx *gorm.DB, tr Transaction, field string) error {
 		return res.Error
 	}
 	if res.RowsAffected == 0 {
-		return alex.Invalid(field, fmt.Sprintf("not enough cash: the trade costs $%s", tr.Amount.StringFixed(2)))
+		return alex.Invalid(field, fmt.Sprintf("not enough cash: the trade costs %s %s", tr.Amount.StringFixed(2), tr.Currency))
 	}
 	p := Position{ID: uuid.NewString(), AccountID: tr.AccountID, Symbol: tr.Symbol, Quantity: tr.Quantity, AsOfDate: today()}
 	return tx.Clauses(clause.OnConflict{

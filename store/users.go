@@ -19,6 +19,7 @@ func NewUser(id, displayName string) User {
 		DisplayName:            displayName,
 		YearsUntilRetirement:   20,
 		TargetRetirementIncome: decimal.NewFromInt(60000),
+		BaseCurrency:           alex.DefaultCurrency,
 		AssetClassTargets:      Allocation{"equity": 70, "fixed_income": 30},
 		RegionTargets:          Allocation{"north_america": 50, "international": 50},
 	}
@@ -51,6 +52,7 @@ type UserUpdate struct {
 	DisplayName            *string
 	YearsUntilRetirement   *int
 	TargetRetirementIncome *decimal.Decimal
+	BaseCurrency           *string
 	AssetClassTargets      Allocation
 	RegionTargets          Allocation
 }
@@ -66,6 +68,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, upd UserUpdate) (User
 	}
 	if upd.TargetRetirementIncome != nil {
 		set["target_retirement_income"] = *upd.TargetRetirementIncome
+	}
+	if upd.BaseCurrency != nil {
+		set["base_currency"] = *upd.BaseCurrency
 	}
 	if upd.AssetClassTargets != nil {
 		set["asset_class_targets"] = upd.AssetClassTargets

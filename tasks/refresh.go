@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,7 +69,7 @@ func (r *Refresher) RefreshPrices(ctx context.Context) error {
 	updates := make([]store.InstrumentUpdate, 0, len(quotes))
 	for sym, q := range quotes {
 		if q.Price > 0 {
-			updates = append(updates, priceUpdate(sym, decimal.NewFromFloat(q.Price), at))
+			updates = append(updates, marketPriceUpdate(sym, q, at))
 		}
 	}
 	if err := r.Store.UpdateInstruments(ctx, updates); err != nil {
@@ -94,10 +95,10 @@ func (r *Refresher) RefreshNAVs(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("refresh navs: %w", err)
 	}
-	nav := make(map[string]decimal.Decimal, len(schemes))
+	bySymbol := make(map[string]market.Scheme, len(schemes))
 	for _, s := range schemes {
 		if s.NAV != nil {
-			nav[s.Symbol] = *s.NAV
+			bySymbol[s.Symbol] = s
 		}
 	}
 	funds, err := r.Store.SearchInstruments(ctx, store.InstrumentFilter{Type: "mutual_fund"})
@@ -107,8 +108,8 @@ func (r *Refresher) RefreshNAVs(ctx context.Context) error {
 	at := r.now().UTC()
 	var updates []store.InstrumentUpdate
 	for _, in := range funds {
-		if v, ok := nav[in.Symbol]; ok {
-			updates = append(updates, priceUpdate(in.Symbol, v, at))
+		if sc, ok := bySymbol[in.Symbol]; ok {
+			updates = append(updates, navUpdate(sc, at))
 		}
 	}
 	if err := r.Store.UpdateInstruments(ctx, updates); err != nil {
@@ -118,8 +119,26 @@ func (r *Refresher) RefreshNAVs(ctx context.Context) error {
 	return nil
 }
 
-func priceUpdate(symbol string, price decimal.Decimal, at time.Time) store.InstrumentUpdate {
-	return store.InstrumentUpdate{Symbol: symbol, Price: &price, PriceAt: at}
+// marketPriceUpdate records a quote recorded at at, in its own currency.
+func marketPriceUpdate(symbol string, q analysis.Quote, at time.Time) store.InstrumentUpdate {
+	price := decimal.NewFromFloat(q.Price)
+	asOf := q.AsOf
+	if asOf.IsZero() {
+		asOf = at
+	}
+	return store.InstrumentUpdate{Symbol: symbol, Price: &price, Currency: cmp.Or(q.Currency, alex.DefaultCurrency),
+		PriceAt: at, AsOf: asOf, Source: store.PriceMarket}
+}
+
+// navUpdate records a scheme's NAV for the day it is for, not the day it
+// was fetched.
+func navUpdate(sc market.Scheme, at time.Time) store.InstrumentUpdate {
+	asOf, ok := sc.NAVAsOf()
+	if !ok {
+		asOf = at
+	}
+	return store.InstrumentUpdate{Symbol: sc.Symbol, Price: sc.NAV, Currency: market.FundCurrency,
+		PriceAt: at, AsOf: asOf, Source: store.PriceAMFI}
 }
 
 func (r *Refresher) log() *slog.Logger {
