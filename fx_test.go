@@ -25,7 +25,7 @@ func sampleRates() alex.Rates {
 	}
 }
 
-func TestValidCurrency(t *testing.T) {
+func TestFXValidCurrency(t *testing.T) {
 	for code, ok := range map[string]bool{
 		"USD": true, "EUR": true, "JPY": true,
 		"usd": false, "US": false, "USDT": false, "": false, "U1D": false, "ÜSD": false,
@@ -34,7 +34,7 @@ func TestValidCurrency(t *testing.T) {
 	}
 }
 
-func TestRate(t *testing.T) {
+func TestFXRate(t *testing.T) {
 	r := sampleRates()
 	tests := []struct {
 		from, to, want string
@@ -57,7 +57,7 @@ func TestRate(t *testing.T) {
 	}
 }
 
-func TestRateMissingCurrencyIsNeverOne(t *testing.T) {
+func TestFXRateMissingCurrencyIsNeverOne(t *testing.T) {
 	r := sampleRates()
 	for _, pair := range [][2]string{{"USD", "AED"}, {"AED", "USD"}, {"EUR", "AED"}, {"usd", "USD"}, {"USD", ""}} {
 		got, err := r.Rate(pair[0], pair[1])
@@ -78,7 +78,7 @@ func TestRateMissingCurrencyIsNeverOne(t *testing.T) {
 
 func mustErr(_ decimal.Decimal, err error) error { return err }
 
-func TestConvert(t *testing.T) {
+func TestFXConvert(t *testing.T) {
 	r := sampleRates()
 	c, err := alex.Convert(d("1000"), "INR", "USD", r)
 	require.NoError(t, err)
@@ -102,7 +102,7 @@ func TestConvert(t *testing.T) {
 	assert.ErrorIs(t, err, alex.ErrNoRate)
 }
 
-func TestRatesFor(t *testing.T) {
+func TestFXRatesFor(t *testing.T) {
 	r := sampleRates()
 	got, err := r.For("USD")
 	require.NoError(t, err)
@@ -122,7 +122,7 @@ func TestRatesFor(t *testing.T) {
 	assert.ErrorIs(t, err, alex.ErrNoRate)
 }
 
-func TestRatesValidate(t *testing.T) {
+func TestFXRatesValidate(t *testing.T) {
 	require.NoError(t, sampleRates().Validate())
 	for name, edit := range map[string]func(*alex.Rates){
 		"no date":         func(r *alex.Rates) { r.AsOf = time.Time{} },

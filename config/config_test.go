@@ -68,7 +68,7 @@ func TestPprofAddrMustBeLoopback(t *testing.T) {
 	}
 }
 
-func TestFXDefaults(t *testing.T) {
+func TestConfigFXDefaults(t *testing.T) {
 	t.Setenv("FX_RATES_URL", "")
 	t.Setenv("AUTH_MODE", AuthLocal)
 	cfg, err := Load()
