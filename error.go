@@ -25,6 +25,9 @@ type Error struct {
 	Message string
 	// Fields lists the invalid inputs of an EINVALID error.
 	Fields []FieldError
+	// Err, when set, is a sentinel callers can test with errors.Is (such as
+	// ErrNoRate) without parsing the message. It is never shown to the user.
+	Err error
 }
 
 // FieldError names one invalid input, with its location such as "body.quantity".
@@ -36,6 +39,9 @@ type FieldError struct {
 func (e *Error) Error() string {
 	return fmt.Sprintf("alex error: code=%s message=%s", e.Code, e.Message)
 }
+
+// Unwrap returns Err, so errors.Is and errors.As see through an Error.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an Error with a formatted user-facing message.
 func Errorf(code, format string, args ...any) *Error {

@@ -74,6 +74,12 @@ type Config struct {
 	LLMBaseURL               string        `env:"LLM_BASE_URL"`
 	LLMAPIKey                string        `env:"LLM_API_KEY" secret:"true"`
 	LLMModel                 string        `env:"LLM_MODEL" envDefault:"gpt-4o-mini"`
+
+	// FXRatesURL is the ECB reference rates file (market.ECBDailyURL);
+	// unset, the bundled sample is served, marked stale.
+	FXRatesURL    string        `env:"FX_RATES_URL"`
+	FXCacheTTL    time.Duration `env:"FX_CACHE_TTL" envDefault:"12h"`
+	FXRefreshCron string        `env:"FX_REFRESH_CRON" envDefault:"CRON_TZ=Europe/Berlin 30 16 * * 1-5"`
 }
 
 // Auth modes.
@@ -151,6 +157,14 @@ func (c Config) Validate() error {
 	}
 	if c.FundCacheTTL <= 0 {
 		errs = append(errs, errors.New("FUND_CACHE_TTL must be positive"))
+	}
+	if c.FXCacheTTL <= 0 {
+		errs = append(errs, errors.New("FX_CACHE_TTL must be positive"))
+	}
+	if c.FXRatesURL != "" {
+		if u, err := url.Parse(c.FXRatesURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("FX_RATES_URL must be an http(s) URL such as https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml, not %q", c.FXRatesURL))
+		}
 	}
 	if c.RateLimitPerMinute < 0 {
 		errs = append(errs, errors.New("RATE_LIMIT_PER_MINUTE must be 0 (off) or more"))

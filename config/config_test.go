@@ -10,7 +10,7 @@ import (
 
 func TestValidateMarketSettings(t *testing.T) {
 	valid := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, WorkerConcurrency: 1,
-		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour}
+		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour, FXCacheTTL: 12 * time.Hour}
 	if err := valid.Validate(); err != nil {
 		t.Fatalf("valid config: %v", err)
 	}
@@ -20,6 +20,9 @@ func TestValidateMarketSettings(t *testing.T) {
 		"interval under a minute": func(c *Config) { c.PriceRefreshInterval = 30 * time.Second },
 		"interval over an hour":   func(c *Config) { c.PriceRefreshInterval = 2 * time.Hour },
 		"no cache ttl":            func(c *Config) { c.FundCacheTTL = 0 },
+		"no fx cache ttl":         func(c *Config) { c.FXCacheTTL = 0 },
+		"fx url not a url":        func(c *Config) { c.FXRatesURL = "www.ecb.europa.eu/eurofxref-daily.xml" },
+		"fx url not http":         func(c *Config) { c.FXRatesURL = "file:///etc/passwd" },
 	} {
 		c := valid
 		edit(&c)
@@ -28,6 +31,11 @@ func TestValidateMarketSettings(t *testing.T) {
 		}
 	}
 	c := valid
+	c.FXRatesURL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+	if err := c.Validate(); err != nil {
+		t.Errorf("the ECB's URL: %v", err)
+	}
+	c = valid
 	c.FundDataProvider, c.RapidAPIKey = FundsRapidAPI, "secret"
 	if err := c.Validate(); err != nil {
 		t.Errorf("rapidapi with a key: %v", err)
@@ -39,7 +47,7 @@ func TestValidateMarketSettings(t *testing.T) {
 
 func TestPprofAddrMustBeLoopback(t *testing.T) {
 	base := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, WorkerConcurrency: 10,
-		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour}
+		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour, FXCacheTTL: 12 * time.Hour}
 	for addr, ok := range map[string]bool{
 		"":               true,
 		"127.0.0.1:6060": true,
@@ -58,4 +66,14 @@ func TestPprofAddrMustBeLoopback(t *testing.T) {
 			require.Error(t, c.Validate(), addr)
 		}
 	}
+}
+
+func TestConfigFXDefaults(t *testing.T) {
+	t.Setenv("FX_RATES_URL", "")
+	t.Setenv("AUTH_MODE", AuthLocal)
+	cfg, err := Load()
+	require.NoError(t, err)
+	require.Equal(t, "", cfg.FXRatesURL, "the bundled sample")
+	require.Equal(t, 12*time.Hour, cfg.FXCacheTTL)
+	require.Equal(t, "CRON_TZ=Europe/Berlin 30 16 * * 1-5", cfg.FXRefreshCron)
 }

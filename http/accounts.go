@@ -116,7 +116,7 @@ func (s *Server) createAccount(ctx context.Context, in *createAccountInput) (*ac
 		ClerkUserID:    userID(ctx),
 		AccountName:    in.Body.AccountName,
 		AccountPurpose: in.Body.AccountPurpose,
-		Currency:       cmp.Or(in.Body.Currency, alex.DefaultCurrency),
+		Currency:       cmp.Or(in.Body.Currency, alex.BaseCurrencyDefault),
 		CashBalance:    money(in.Body.CashBalance),
 		CashInterest:   decimal.NewFromFloat(in.Body.CashInterest).Round(6),
 	})

@@ -187,8 +187,7 @@ type snapshot struct {
 // flight it reads Redis again: a request that missed just before another
 // flight wrote the copy finds it there instead of calling upstream again.
 func (c *FundCache) refresh(ctx context.Context) ([]Scheme, time.Time, error) {
-	ch := c.flight.DoChan("refresh", func() (any, error) {
-		ctx := context.WithoutCancel(ctx)
+	s, err := sharedFetch(ctx, &c.flight, "refresh", func(ctx context.Context) (snapshot, error) {
 		if at, raw, found := c.read(ctx, fieldSchemes); found && raw != nil && c.fresh(at) {
 			var schemes []Scheme
 			if err := json.Unmarshal(raw, &schemes); err == nil {
@@ -197,20 +196,11 @@ func (c *FundCache) refresh(ctx context.Context) ([]Scheme, time.Time, error) {
 		}
 		schemes, err := c.fetch(ctx)
 		if err != nil {
-			return nil, err
+			return snapshot{}, err
 		}
 		return snapshot{schemes, c.Now()}, nil
 	})
-	select {
-	case <-ctx.Done():
-		return nil, time.Time{}, ctx.Err()
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, time.Time{}, r.Err
-		}
-		s := r.Val.(snapshot)
-		return s.schemes, s.fetchedAt, nil
-	}
+	return s.schemes, s.fetchedAt, err
 }
 
 // fetch asks upstream and writes the copy. A failed write is logged, not

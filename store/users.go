@@ -19,7 +19,7 @@ func NewUser(id, displayName string) User {
 		DisplayName:            displayName,
 		YearsUntilRetirement:   20,
 		TargetRetirementIncome: decimal.NewFromInt(60000),
-		BaseCurrency:           alex.DefaultCurrency,
+		BaseCurrency:           alex.BaseCurrencyDefault,
 		AssetClassTargets:      Allocation{"equity": 70, "fixed_income": 30},
 		RegionTargets:          Allocation{"north_america": 50, "international": 50},
 	}

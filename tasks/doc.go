@@ -27,8 +27,8 @@
 //     the rest go back to the queue.
 //
 // Besides stages, a worker given a Refresher handles the market refresh
-// tasks (market:refresh_prices, market:refresh_navs on the low queue), and
-// given a Schedule runs an asynq scheduler that enqueues them; asynq.Unique
-// keeps the schedulers of many replicas to one task per tick (see
-// ScheduledTasks).
+// tasks (market:refresh_prices, market:refresh_navs, market:refresh_rates
+// on the low queue), and given a Schedule runs an asynq scheduler that
+// enqueues them; asynq.Unique keeps the schedulers of many replicas to one
+// task per tick (see ScheduledTasks).
 package tasks

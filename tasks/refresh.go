@@ -23,6 +23,7 @@ import (
 const (
 	TypeRefreshPrices = "market:refresh_prices"
 	TypeRefreshNAVs   = "market:refresh_navs"
+	TypeRefreshRates  = "market:refresh_rates"
 )
 
 // Refresher records fresh instrument prices and fund NAVs in PostgreSQL,
@@ -33,6 +34,8 @@ type Refresher struct {
 	Prices analysis.PriceSource
 	// Funds reloads NAVs; nil skips NAV refreshes.
 	Funds *market.FundCache
+	// Rates refetches the exchange rates; nil skips rate refreshes.
+	Rates *market.RatesCache
 	Log   *slog.Logger
 	Now   func() time.Time
 }
@@ -126,7 +129,7 @@ func marketPriceUpdate(symbol string, q analysis.Quote, at time.Time) store.Inst
 	if asOf.IsZero() {
 		asOf = at
 	}
-	return store.InstrumentUpdate{Symbol: symbol, Price: &price, Currency: cmp.Or(q.Currency, alex.DefaultCurrency),
+	return store.InstrumentUpdate{Symbol: symbol, Price: &price, Currency: cmp.Or(q.Currency, alex.BaseCurrencyDefault),
 		PriceAt: at, AsOf: asOf, Source: store.PriceMarket}
 }
 
@@ -141,6 +144,16 @@ func navUpdate(sc market.Scheme, at time.Time) store.InstrumentUpdate {
 		PriceAt: at, AsOf: asOf, Source: store.PriceAMFI}
 }
 
+// RefreshRates fetches the day's exchange rates into the cache the API
+// reads. It fails (and asynq retries it) when the source does; the cache
+// keeps serving the previous day's rates, marked stale, meanwhile.
+func (r *Refresher) RefreshRates(ctx context.Context) error {
+	if r.Rates == nil {
+		return nil
+	}
+	return r.Rates.Refresh(ctx)
+}
+
 func (r *Refresher) log() *slog.Logger {
 	if r.Log != nil {
 		return r.Log
@@ -152,6 +165,7 @@ func (r *Refresher) log() *slog.Logger {
 func (r *Refresher) register(mux *asynq.ServeMux) {
 	mux.HandleFunc(TypeRefreshPrices, func(ctx context.Context, _ *asynq.Task) error { return r.RefreshPrices(ctx) })
 	mux.HandleFunc(TypeRefreshNAVs, func(ctx context.Context, _ *asynq.Task) error { return r.RefreshNAVs(ctx) })
+	mux.HandleFunc(TypeRefreshRates, func(ctx context.Context, _ *asynq.Task) error { return r.RefreshRates(ctx) })
 }
 
 // RefreshSchedule says when the refreshes run.
@@ -162,10 +176,17 @@ type RefreshSchedule struct {
 	// NAVCron is the cron spec of the daily NAV refresh; AMFI publishes
 	// the day's NAVs by 23:00 India time.
 	NAVCron string
+	// RatesCron is the cron spec of the daily exchange rate refresh; the
+	// ECB publishes around 16:00 CET on working days.
+	RatesCron string
 }
 
 // DefaultNAVCron refreshes NAVs daily at 23:30 India time.
 const DefaultNAVCron = "CRON_TZ=Asia/Kolkata 30 23 * * *"
+
+// DefaultRatesCron refreshes exchange rates at 16:30 Frankfurt time on
+// weekdays, half an hour after the ECB's usual publication.
+const DefaultRatesCron = "CRON_TZ=Europe/Berlin 30 16 * * 1-5"
 
 // ScheduledTask is one entry of the scheduler.
 type ScheduledTask struct {
@@ -204,12 +225,18 @@ func ScheduledTasks(s RefreshSchedule) ([]ScheduledTask, error) {
 	if navCron == "" {
 		navCron = DefaultNAVCron
 	}
+	ratesCron := s.RatesCron
+	if ratesCron == "" {
+		ratesCron = DefaultRatesCron
+	}
 	period := time.Duration(minutes) * time.Minute
 	return []ScheduledTask{
 		{priceCron, asynq.NewTask(TypeRefreshPrices, nil, asynq.Queue(QueueLow), asynq.MaxRetry(3),
 			asynq.Timeout(period), asynq.Unique(period/2))},
 		{navCron, asynq.NewTask(TypeRefreshNAVs, nil, asynq.Queue(QueueLow), asynq.MaxRetry(5),
 			asynq.Timeout(10*time.Minute), asynq.Unique(12*time.Hour))},
+		{ratesCron, asynq.NewTask(TypeRefreshRates, nil, asynq.Queue(QueueLow), asynq.MaxRetry(5),
+			asynq.Timeout(2*time.Minute), asynq.Unique(12*time.Hour))},
 	}, nil
 }
 
