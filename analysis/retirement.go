@@ -281,14 +281,14 @@ func Simulate(p Portfolio, opts RetirementOptions, seed uint64, now time.Time) R
 			FirstWithdrawal:        round2(sim.withdrawals[0]),
 			StartingValue:          round2(sim.start),
 			Weights:                mix,
-			ExpectedReturn:         sim.model.mean,
-			ExpectedRealReturn:     (1+sim.model.mean)/(1+opts.Inflation) - 1,
-			Stdev:                  sim.model.stdDev,
+			ExpectedReturn:         round6(sim.model.mean),
+			ExpectedRealReturn:     round6((1+sim.model.mean)/(1+opts.Inflation) - 1),
+			Stdev:                  round6(sim.model.stdDev),
 			Returns:                returns,
 			CashReturn:             returns["cash"].Mean,
 			CashReturnSource:       cashSource,
 			Correlations:           correlationsOf(mix),
-			RetirementDeflator:     deflator,
+			RetirementDeflator:     round6(deflator),
 		},
 	}
 	if sim.nothingToSimulate() {
@@ -343,6 +343,9 @@ func (o RetirementOptions) normalized() RetirementOptions {
 	}
 	return out
 }
+
+// round6 rounds a rate or factor to six decimals for the payload.
+func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }
 
 // clamp is x within [lo, hi], or otherwise for NaN.
 func clamp(x, lo, hi, otherwise float64) float64 {
