@@ -430,6 +430,31 @@ func TestPercentilesAgreeWithSorting(t *testing.T) {
 	}
 }
 
+// TestPercentilesOfSimulatedRows checks rows shaped like the simulation's:
+// large, skewed, many paths at exactly zero, a few huge values.
+func TestPercentilesOfSimulatedRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pcts := []float64{0, 10, 25, 50, 75, 90, 100}
+	for _, zeros := range []float64{0, 0.05, 0.1, 0.5, 0.9, 0.999, 1} {
+		for _, n := range []int{2, 1000, 10001} {
+			values := make([]float64, n)
+			for i := range values {
+				if rng.Float64() >= zeros {
+					values[i] = 1e5 * math.Exp(1.5*rng.NormFloat64())
+				}
+			}
+			values[rng.IntN(n)] = 1e12 // one outlier crowds the rest into the first buckets
+			sorted := slices.Sorted(slices.Values(values))
+			got := percentiles(slices.Clone(values), pcts...)
+			for i, pct := range pcts {
+				if want := sortedPercentile(sorted, pct); got[i] != want {
+					t.Errorf("zeros %v, n %d: percentile %v = %v, want %v", zeros, n, pct, got[i], want)
+				}
+			}
+		}
+	}
+}
+
 func sortedPercentile(sorted []float64, pct float64) float64 {
 	if len(sorted) == 0 {
 		return 0
