@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -78,6 +79,34 @@ func TestGoldenReports(t *testing.T) {
 			checkGolden(t, "report_"+tc.name+".md", []byte(Report(tc.portfolio(), testNow).Content))
 		})
 	}
+}
+
+// TestGoldenRetirement pins the whole retirement payload of fixed
+// portfolios, options and seed: its shape, its numbers and its wording. The
+// simulation avoids fused multiply-adds in its own code, but math's and
+// math/rand's may fuse on other architectures, so the bytes are only
+// compared where the golden files are made.
+func TestGoldenRetirement(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skipf("the golden simulation is amd64's; %s may differ in the last bits", runtime.GOARCH)
+	}
+	opts := DefaultRetirementOptions()
+	opts.Paths = 2000
+	for _, tc := range goldenPortfolios {
+		t.Run(tc.name, func(t *testing.T) {
+			checkGolden(t, "retirement_"+tc.name+".json", indentJSON(t, Simulate(tc.portfolio(), opts, 42, testNow)))
+		})
+	}
+	t.Run("alex_options", func(t *testing.T) {
+		opts := DefaultRetirementOptions()
+		err := json.Unmarshal([]byte(`{"paths": 1000, "annual_contribution": 20000, "retirement_years": 25, "inflation": 0.025,
+			"returns": {"equity": {"mean": 0.06, "stdev": 0.2}, "cash": {"mean": 0.04, "stdev": 0.01}},
+			"years_until_retirement": 10, "target_retirement_income": 50000}`), &opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, "retirement_alex_options.json", indentJSON(t, Simulate(alexTestPortfolio(), opts, 7, testNow)))
+	})
 }
 
 // TestGoldenSummaries feeds the summary a fixed simulation result: the

@@ -205,6 +205,18 @@ func herfindahl(holdings []Holding, invested float64) float64 {
 	return hhi
 }
 
+// CashReturn is the yearly return the cash asset class is assumed to earn:
+// the balance-weighted interest of the accounts' cash (cashInterest), or,
+// when the accounts hold no cash so there is no rate to weight, the long-run
+// default of DefaultReturns. The retirement simulation and the report use it
+// so that both state the same figure.
+func CashReturn(p Portfolio) float64 {
+	if p.Cash() <= 0 {
+		return DefaultReturns()["cash"].Mean
+	}
+	return cashInterest(p)
+}
+
 // cashInterest is the rate earned on cash, weighted by balance.
 func cashInterest(p Portfolio) float64 {
 	cash, earning := 0.0, 0.0

@@ -146,21 +146,146 @@ func TestSimulateRunsEveryPath(t *testing.T) {
 }
 
 func TestRetirementOptionsNormalized(t *testing.T) {
-	opts := RetirementOptions{Paths: -1, AnnualContribution: math.NaN(), Inflation: math.Inf(1),
-		Returns: map[string]ReturnAssumption{"equity": {Mean: 0.05, StdDev: 0.2}, "cash": {Mean: math.NaN()}}}
+	opts := RetirementOptions{Paths: -1, AnnualContribution: math.NaN(), Inflation: math.NaN(),
+		Returns: map[string]ReturnAssumption{"equity": {Mean: 0.05, StdDev: 0.2}, "cash": {Mean: math.NaN()}, "gold": {Mean: 0.01}}}
 	got := opts.normalized()
-	if got.Paths != defaultPaths || got.RetirementYears != defaultRetirementYears || got.AnnualContribution != 0 || got.Inflation != defaultInflation {
+	if got.Paths != MinPaths || got.RetirementYears != defaultRetirementYears || got.AnnualContribution != 0 || got.Inflation != defaultInflation {
 		t.Errorf("normalized = %+v", got)
 	}
-	if got.Returns["equity"] != (ReturnAssumption{0.05, 0.2}) || got.Returns["cash"] != DefaultReturns()["cash"] {
+	if got.Returns["equity"] != (ReturnAssumption{0.05, 0.2}) || got.Returns["cash"] != DefaultReturns()["cash"] || len(got.Returns) != 2 {
 		t.Errorf("returns = %v", got.Returns)
 	}
-	if got := (RetirementOptions{Paths: 1 << 30}).normalized().Paths; got != maxPaths {
-		t.Errorf("paths capped at %d, want %d", got, maxPaths)
+	if got := (RetirementOptions{}).normalized(); got.Paths != defaultPaths || got.RetirementYears != defaultRetirementYears {
+		t.Errorf("zero options normalized = %+v, want the defaults", got)
+	}
+	big := RetirementOptions{Paths: 1 << 30, RetirementYears: 1000, Inflation: 5, YearsUntilRetirement: ptr(1 << 30)}.normalized()
+	if big.Paths != MaxPaths || big.RetirementYears != MaxRetirementYears || big.Inflation != MaxInflation || *big.YearsUntilRetirement != MaxYearsUntilRetirement {
+		t.Errorf("out of bounds normalized = %+v", big)
 	}
 	var fromJSON = DefaultRetirementOptions()
 	if err := json.Unmarshal([]byte(`{"annual_contribution":0}`), &fromJSON); err != nil || fromJSON.AnnualContribution != 0 || fromJSON.Paths != defaultPaths {
 		t.Errorf("options from JSON = %+v, %v", fromJSON, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestRetirementOptionsValidate(t *testing.T) {
+	if errs := DefaultRetirementOptions().Validate(); errs != nil {
+		t.Errorf("defaults invalid: %v", errs)
+	}
+	if errs := (RetirementOptions{}).Validate(); errs != nil {
+		t.Errorf("zero options invalid: %v", errs)
+	}
+	edge := RetirementOptions{Paths: MaxPaths, RetirementYears: MinRetirementYears, Inflation: MaxInflation,
+		Returns:              map[string]ReturnAssumption{"equity": {Mean: MinReturnMean, StdDev: MaxReturnStdev}},
+		YearsUntilRetirement: ptr(MaxYearsUntilRetirement), TargetRetirementIncome: ptr(0.0)}
+	if errs := edge.Validate(); errs != nil {
+		t.Errorf("bounds are inclusive, got %v", errs)
+	}
+	bad := RetirementOptions{Paths: MinPaths - 1, AnnualContribution: -1, RetirementYears: MaxRetirementYears + 1, Inflation: math.Inf(1),
+		Returns:              map[string]ReturnAssumption{"gold": {}, "equity": {Mean: 1.5, StdDev: math.NaN()}},
+		YearsUntilRetirement: ptr(-1), TargetRetirementIncome: ptr(-5.0)}
+	var fields []string
+	for _, e := range bad.Validate() {
+		fields = append(fields, e.Field)
+		if e.Message == "" {
+			t.Errorf("%s: no message", e.Field)
+		}
+	}
+	want := []string{"paths", "annual_contribution", "retirement_years", "inflation", "returns.equity.mean", "returns.equity.stdev",
+		"returns.gold", "years_until_retirement", "target_retirement_income"}
+	if !slices.Equal(fields, want) {
+		t.Errorf("invalid fields %v, want %v", fields, want)
+	}
+}
+
+func TestOptionsOverrideTheProfile(t *testing.T) {
+	p := alexTestPortfolio()
+	opts := quickOptions()
+	if err := json.Unmarshal([]byte(`{"years_until_retirement":5,"target_retirement_income":40000}`), &opts); err != nil {
+		t.Fatal(err)
+	}
+	r := Simulate(p, opts, 3, testNow)
+	a := r.Assumptions
+	if a.YearsUntilRetirement != 5 || a.TargetRetirementIncome != 40000 || math.Abs(a.FirstWithdrawal-40000*math.Pow(1.03, 5)) > 0.01 {
+		t.Errorf("assumptions %+v, want 5 years and $40,000 from the options", a)
+	}
+	if r.Milestones[0].YearsFromNow != 5 || r.Milestones[0].Phase != "accumulation" {
+		t.Errorf("first milestone %+v, want retirement in 5 years", r.Milestones[0])
+	}
+	zero := quickOptions()
+	zero.YearsUntilRetirement = ptr(0)
+	if r := Simulate(p, zero, 3, testNow); r.Assumptions.YearsUntilRetirement != 0 || r.Percentiles.P50 != r.Assumptions.StartingValue {
+		t.Errorf("retiring now: %+v, %+v", r.Assumptions, r.Percentiles)
+	}
+	if r := Simulate(p, quickOptions(), 3, testNow); r.Assumptions.YearsUntilRetirement != 20 || r.Assumptions.TargetRetirementIncome != 60000 {
+		t.Errorf("without options the profile counts: %+v", r.Assumptions)
+	}
+}
+
+func TestCashEarnsTheAccountsInterest(t *testing.T) {
+	p := cashOnlyPortfolio() // $25,000 at 4.5%
+	p.Accounts = append(p.Accounts, Account{ID: "acc-checking", Name: "Checking", CashBalance: 75000, CashInterest: 0.005})
+	want := CashReturn(p)
+	if math.Abs(want-(0.25*0.045+0.75*0.005)) > 1e-15 || want != cashInterest(p) {
+		t.Fatalf("CashReturn = %v, want the balance-weighted interest %v", want, cashInterest(p))
+	}
+	r := Simulate(p, quickOptions(), 1, testNow)
+	a := r.Assumptions
+	if a.CashReturn != want || a.Returns["cash"].Mean != want || a.CashReturnSource != "accounts" || math.Abs(a.ExpectedReturn-want) > 1e-12 {
+		t.Errorf("assumptions: cash %v from %q, returns %v, expected %v; want %v", a.CashReturn, a.CashReturnSource, a.Returns["cash"], a.ExpectedReturn, want)
+	}
+	if !strings.Contains(r.Analysis, "Cash earns "+formatRate(want)) {
+		t.Errorf("analysis does not state the cash return %s:\n%s", formatRate(want), r.Analysis)
+	}
+	opts := quickOptions()
+	opts.Returns = map[string]ReturnAssumption{"cash": {Mean: 0.05}}
+	if a := Simulate(p, opts, 1, testNow).Assumptions; a.CashReturn != 0.05 || a.CashReturnSource != "options" {
+		t.Errorf("options override: cash %v from %q", a.CashReturn, a.CashReturnSource)
+	}
+	if got := CashReturn(emptyPortfolio()); got != DefaultReturns()["cash"].Mean {
+		t.Errorf("no cash: CashReturn = %v, want the default", got)
+	}
+}
+
+func TestRealValuesAreDeflated(t *testing.T) {
+	r := Simulate(alexTestPortfolio(), quickOptions(), 5, testNow)
+	deflator := math.Pow(1.03, 20)
+	if math.Abs(r.Assumptions.RetirementDeflator-deflator) > 1e-6 {
+		t.Errorf("deflator %v, want %v", r.Assumptions.RetirementDeflator, deflator)
+	}
+	if math.Abs(r.RealPercentiles.P50-r.Percentiles.P50/deflator) > 0.01 || math.Abs(r.RealPercentiles.P10-r.Percentiles.P10/deflator) > 0.01 {
+		t.Errorf("real %+v, nominal %+v", r.RealPercentiles, r.Percentiles)
+	}
+	for _, m := range r.Milestones {
+		if want := m.MedianValue / math.Pow(1.03, float64(m.YearsFromNow)); math.Abs(m.RealMedianValue-want) > 0.01 {
+			t.Errorf("year %d: real median %v, want %v", m.YearsFromNow, m.RealMedianValue, want)
+		}
+	}
+	if !strings.Contains(r.Analysis, formatMoney(r.RealPercentiles.P50)) || !strings.Contains(r.Analysis, "today's dollars") {
+		t.Errorf("analysis lacks the real median %s:\n%s", formatMoney(r.RealPercentiles.P50), r.Analysis)
+	}
+}
+
+func TestWilsonInterval(t *testing.T) {
+	// 81 of 263 by hand: p̂ = 0.30798, center (p̂ + z²/2n)/(1 + z²/n) = 0.31075,
+	// half-width z/(1 + z²/n)·√(p̂(1−p̂)/n + z²/4n²) = 0.05546.
+	if got := wilsonInterval(81, 263); got != (Interval{25.53, 36.62}) {
+		t.Errorf("wilson(81, 263) = %+v", got)
+	}
+	if got := wilsonInterval(0, 1000); got.Low != 0 || got.High <= 0 || got.High > 0.4 {
+		t.Errorf("wilson(0, 1000) = %+v", got)
+	}
+	if got := wilsonInterval(1000, 1000); got.High != 100 || got.Low >= 100 || got.Low < 99.6 {
+		t.Errorf("wilson(1000, 1000) = %+v", got)
+	}
+	r := Simulate(alexTestPortfolio(), quickOptions(), 7, testNow)
+	if iv := r.SuccessRateInterval; !(iv.Low < r.SuccessRate && r.SuccessRate < iv.High) || iv.High-iv.Low > 5 {
+		t.Errorf("success %v, interval %+v", r.SuccessRate, iv)
+	}
+	if !strings.Contains(r.Analysis, "95% interval "+formatPercent(r.SuccessRateInterval.Low)) {
+		t.Errorf("analysis lacks the interval:\n%s", r.Analysis)
 	}
 }
 
@@ -182,13 +307,81 @@ func TestEquityReturnDistribution(t *testing.T) {
 	}
 }
 
-func TestReturnModelCombinesClassesByWeight(t *testing.T) {
-	model := newReturnModel(map[string]float64{"equity": 60, "fixed_income": 30, "cash": 10}, DefaultReturns())
-	if want := 0.6*0.07 + 0.3*0.04 + 0.1*0.02; math.Abs(model.mean-want) > 1e-12 {
+func TestReturnModelOfOneClassIsThatClass(t *testing.T) {
+	returns := DefaultReturns()
+	for _, class := range assetClassOrder {
+		model := newReturnModel(map[string]float64{class: 100}, returns)
+		if model.mean != returns[class].Mean || math.Abs(model.stdDev-returns[class].StdDev) > 1e-15 {
+			t.Errorf("%s alone: mean %v sd %v, want %+v", class, model.mean, model.stdDev, returns[class])
+		}
+	}
+}
+
+func TestReturnModelCombinesCorrelatedClasses(t *testing.T) {
+	// 60/40 stocks and bonds, by hand: σ² = (.6·.18)² + (.4·.05)² + 2·.6·.4·0.1·.18·.05.
+	model := newReturnModel(map[string]float64{"equity": 60, "fixed_income": 40}, DefaultReturns())
+	if want := 0.6*0.07 + 0.4*0.04; math.Abs(model.mean-want) > 1e-12 {
 		t.Errorf("mean = %v, want %v", model.mean, want)
 	}
-	if want := math.Sqrt(math.Pow(0.6*0.18, 2) + math.Pow(0.3*0.05, 2)); math.Abs(model.stdDev-want) > 1e-12 {
+	want := math.Sqrt(0.108*0.108 + 0.02*0.02 + 2*0.6*0.4*0.1*0.18*0.05)
+	if math.Abs(model.stdDev-want) > 1e-12 || math.Abs(model.stdDev-0.111786) > 1e-6 {
 		t.Errorf("standard deviation = %v, want %v", model.stdDev, want)
+	}
+	// The same through wᵀΣw with Σ = D·C·D over all six classes.
+	w := []float64{0.6, 0.4, 0, 0, 0, 0}
+	variance := 0.0
+	for i, a := range assetClassOrder {
+		for j, b := range assetClassOrder {
+			variance += w[i] * w[j] * DefaultReturns()[a].StdDev * assetClassCorrelations[i][j] * DefaultReturns()[b].StdDev
+		}
+	}
+	if math.Abs(math.Sqrt(variance)-want) > 1e-12 {
+		t.Errorf("wᵀΣw = %v, want %v", math.Sqrt(variance), want)
+	}
+	// Correlation raises the risk of stocks with REITs above the independent figure.
+	mixed := newReturnModel(map[string]float64{"equity": 50, "real_estate": 50}, DefaultReturns())
+	if independent := math.Hypot(0.09, 0.06); mixed.stdDev <= independent {
+		t.Errorf("stocks+REITs sd %v not above the independent %v", mixed.stdDev, independent)
+	}
+}
+
+func TestCorrelationMatrixIsValid(t *testing.T) {
+	const n = len(assetClassCorrelations)
+	c := assetClassCorrelations
+	for i := range n {
+		if c[i][i] != 1 {
+			t.Errorf("c[%d][%d] = %v", i, i, c[i][i])
+		}
+		for j := range n {
+			if c[i][j] != c[j][i] || c[i][j] < -1 || c[i][j] > 1 {
+				t.Errorf("c[%d][%d] = %v, c[%d][%d] = %v", i, j, c[i][j], j, i, c[j][i])
+			}
+			if got := Correlation(assetClassOrder[i], assetClassOrder[j]); got != c[i][j] {
+				t.Errorf("Correlation(%s, %s) = %v", assetClassOrder[i], assetClassOrder[j], got)
+			}
+		}
+	}
+	// Cholesky: C = L·Lᵀ with a positive diagonal exists only for a
+	// positive definite C.
+	var l [n][n]float64
+	for i := range n {
+		for j := 0; j <= i; j++ {
+			sum := c[i][j]
+			for k := range j {
+				sum -= l[i][k] * l[j][k]
+			}
+			if i == j {
+				if sum <= 0 {
+					t.Fatalf("not positive definite: pivot %d is %v", i, sum)
+				}
+				l[i][i] = math.Sqrt(sum)
+			} else {
+				l[i][j] = sum / l[j][j]
+			}
+		}
+	}
+	if Correlation("equity", "gold") != 0 || Correlation("gold", "gold") != 1 {
+		t.Error("classes outside the contract are uncorrelated")
 	}
 }
 
@@ -232,6 +425,31 @@ func TestPercentilesAgreeWithSorting(t *testing.T) {
 		for i, pct := range pcts {
 			if want := sortedPercentile(sorted, pct); got[i] != want {
 				t.Fatalf("n=%d: percentile %v = %v, want %v", n, pct, got[i], want)
+			}
+		}
+	}
+}
+
+// TestPercentilesOfSimulatedRows checks rows shaped like the simulation's:
+// large, skewed, many paths at exactly zero, a few huge values.
+func TestPercentilesOfSimulatedRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pcts := []float64{0, 10, 25, 50, 75, 90, 100}
+	for _, zeros := range []float64{0, 0.05, 0.1, 0.5, 0.9, 0.999, 1} {
+		for _, n := range []int{2, 1000, 10001} {
+			values := make([]float64, n)
+			for i := range values {
+				if rng.Float64() >= zeros {
+					values[i] = 1e5 * math.Exp(1.5*rng.NormFloat64())
+				}
+			}
+			values[rng.IntN(n)] = 1e12 // one outlier crowds the rest into the first buckets
+			sorted := slices.Sorted(slices.Values(values))
+			got := percentiles(slices.Clone(values), pcts...)
+			for i, pct := range pcts {
+				if want := sortedPercentile(sorted, pct); got[i] != want {
+					t.Errorf("zeros %v, n %d: percentile %v = %v, want %v", zeros, n, pct, got[i], want)
+				}
 			}
 		}
 	}

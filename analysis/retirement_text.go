@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -42,13 +43,15 @@ func retirementAnalysis(r RetirementPayload, thisYear int) string {
 	b.paragraph(setupSentences(a, retirementYear)...)
 
 	b.heading(3, fmt.Sprintf("Value at retirement (%d)", retirementYear))
-	p := r.Percentiles
-	b.table("lr", []string{"Outcome", "Value"}, [][]string{
-		{"Poor markets (10th percentile)", formatMoney(p.P10)},
-		{"Below average (25th percentile)", formatMoney(p.P25)},
-		{"Median (50th percentile)", formatMoney(p.P50)},
-		{"Above average (75th percentile)", formatMoney(p.P75)},
-		{"Strong markets (90th percentile)", formatMoney(p.P90)},
+	p, real := r.Percentiles, r.RealPercentiles
+	b.paragraph(fmt.Sprintf("In the median path the portfolio is worth %s in %d, which buys what %s buys today.",
+		formatMoney(p.P50), retirementYear, formatMoney(real.P50)))
+	b.table("lrr", []string{"Outcome", fmt.Sprintf("Value (%d dollars)", retirementYear), "In today's dollars"}, [][]string{
+		{"Poor markets (10th percentile)", formatMoney(p.P10), formatMoney(real.P10)},
+		{"Below average (25th percentile)", formatMoney(p.P25), formatMoney(real.P25)},
+		{"Median (50th percentile)", formatMoney(p.P50), formatMoney(real.P50)},
+		{"Above average (75th percentile)", formatMoney(p.P75), formatMoney(real.P75)},
+		{"Strong markets (90th percentile)", formatMoney(p.P90), formatMoney(real.P90)},
 	})
 	if a.TargetRetirementIncome > 0 {
 		b.paragraph(fmt.Sprintf("For comparison, 25× your target income is %s in today's dollars, or %s in %d dollars.",
@@ -59,25 +62,57 @@ func retirementAnalysis(r RetirementPayload, thisYear int) string {
 	rows := make([][]string, len(r.Milestones))
 	for i, m := range r.Milestones {
 		rows[i] = []string{strconv.Itoa(m.Year), strconv.Itoa(m.YearsFromNow), m.Phase,
-			formatMoney(m.P10), formatMoney(m.MedianValue), formatMoney(m.P90)}
+			formatMoney(m.P10), formatMoney(m.MedianValue), formatMoney(m.RealMedianValue), formatMoney(m.P90)}
 	}
-	b.table("rrlrrr", []string{"Year", "Years from now", "Phase", "10th percentile", "Median", "90th percentile"}, rows)
+	b.table("rrlrrrr", []string{"Year", "Years from now", "Phase", "10th percentile", "Median", "Median in today's dollars", "90th percentile"}, rows)
 
 	b.heading(3, "Assumptions")
 	b.table("lrrr", []string{"Asset class", "Weight", "Mean return", "Std. deviation"}, returnRows(a))
 	b.bullets([]string{
 		fmt.Sprintf("%s simulated paths with seed %d; the same seed reproduces these results exactly.", groupThousands(int64(r.Paths)), r.Seed),
-		"Each year every asset class draws an independent normal return and the portfolio is rebalanced to the weights above.",
-		"Values are in nominal dollars. Taxes, fees, Social Security and pensions are not modelled.",
+		fmt.Sprintf("Asset classes are correlated (for example stocks and bonds %s, stocks and real estate %s, using long-run US figures), "+
+			"and the portfolio is rebalanced to the weights above every year: its yearly return averages %s with a standard deviation of %s.",
+			formatCorrelation(Correlation("equity", "fixed_income")), formatCorrelation(Correlation("equity", "real_estate")),
+			formatPercent(a.ExpectedReturn*100), formatPercent(a.Stdev*100)),
+		cashSentence(a),
+		fmt.Sprintf("Inflation is %s a year. Values are in nominal dollars of their year unless marked in today's dollars, "+
+			"which divide them by the inflation since today (%s by %d); after inflation the portfolio is expected to return %s a year.",
+			formatPercent(a.Inflation*100), formatDeflator(a.RetirementDeflator), retirementYear, formatPercent(a.ExpectedRealReturn*100)),
+		"Taxes, fees, Social Security and pensions are not modelled.",
 	})
 	return b.String()
 }
 
+// cashSentence says what the cash asset class earns and why.
+func cashSentence(a Assumptions) string {
+	rate := formatRate(a.CashReturn)
+	switch a.CashReturnSource {
+	case "accounts":
+		return fmt.Sprintf("Cash earns %s a year, the interest your accounts pay on their cash balances (weighted by balance).", rate)
+	case "options":
+		return fmt.Sprintf("Cash earns %s a year, as this analysis was asked to assume.", rate)
+	default:
+		return fmt.Sprintf("Cash earns %s a year, a long-run average, as your accounts hold no cash whose interest could say otherwise.", rate)
+	}
+}
+
+// formatRate renders a yearly rate (0.0425) as a percent with up to two
+// decimals: 4.25%.
+func formatRate(r float64) string {
+	return strconv.FormatFloat(cleanZero(math.Round(r*10000)/100), 'f', -1, 64) + "%"
+}
+
+func formatCorrelation(c float64) string { return strconv.FormatFloat(c, 'f', 1, 64) }
+
+// formatDeflator renders (1+inflation)^years: ×1.81.
+func formatDeflator(d float64) string { return "×" + strconv.FormatFloat(d, 'f', 2, 64) }
+
 func successSentences(r RetirementPayload) []string {
 	a := r.Assumptions
 	succeeded := int64(float64(r.Paths)*r.SuccessRate/100 + 0.5)
-	first := fmt.Sprintf("**Success rate: %s.** In %s of %s simulated market paths your savings last through all %d years of retirement withdrawals.",
-		formatPercent(r.SuccessRate), groupThousands(succeeded), groupThousands(int64(r.Paths)), a.RetirementYears)
+	first := fmt.Sprintf("**Success rate: %s** (95%% interval %s–%s). In %s of %s simulated market paths your savings last through all %d years of retirement withdrawals.",
+		formatPercent(r.SuccessRate), formatPercent(r.SuccessRateInterval.Low), formatPercent(r.SuccessRateInterval.High),
+		groupThousands(succeeded), groupThousands(int64(r.Paths)), a.RetirementYears)
 	if a.TargetRetirementIncome <= 0 {
 		return []string{first, "No target retirement income is set, so nothing is withdrawn and every path succeeds; set a target income for a meaningful result."}
 	}
@@ -102,7 +137,7 @@ func returnRows(a Assumptions) [][]string {
 	for _, class := range orderedKeys(sortedKeys(a.Weights), assetClassOrder) {
 		r := a.Returns[class]
 		rows = append(rows, []string{displayName(class), formatPercent(a.Weights[class]),
-			formatPercent(r.Mean * 100), formatPercent(r.StdDev * 100)})
+			formatRate(r.Mean), formatRate(r.StdDev)})
 	}
 	return rows
 }
