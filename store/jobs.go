@@ -497,17 +497,19 @@ func queueReadyStages(tx *gorm.DB, jobID string) ([]OutboxTask, error) {
 }
 
 // RetryStage puts a failed attempt's stage back to pending, so that the
-// queue's retry can claim it at once.
+// queue's retry can claim it at once. reason is shown to the user as the
+// stage's error: a sentence, never internal error text.
 func (s *Store) RetryStage(ctx context.Context, jobID, stage string, attempt int, reason string) error {
 	err := s.db.WithContext(ctx).Exec(`UPDATE job_stages SET status = 'pending', error = ?, heartbeat_at = NULL, updated_at = ?
 		WHERE job_id = ? AND name = ? AND status = 'running' AND attempts = ?`, reason, now(), jobID, stage, attempt).Error
 	return translate(err, "Stage")
 }
 
-// FailStage fails a stage for good: the job fails with a message naming the
-// stage, and its other unfinished stages are cancelled. An attempt that
+// FailStage fails a stage for good with reason as its error: the job fails
+// with message, and its other unfinished stages are cancelled. Both are
+// shown to the user: sentences, never internal error text. An attempt that
 // was replaced meanwhile fails nothing: ErrStageNotClaimed.
-func (s *Store) FailStage(ctx context.Context, jobID, stage string, attempt int, reason string) error {
+func (s *Store) FailStage(ctx context.Context, jobID, stage string, attempt int, reason, message string) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		at := now()
 		if err := tx.Exec("SELECT 1 FROM jobs WHERE id = ?"+lockRow(tx, "FOR NO KEY UPDATE"), jobID).Error; err != nil {
@@ -527,9 +529,8 @@ func (s *Store) FailStage(ctx context.Context, jobID, stage string, attempt int,
 			WHERE job_id = ? AND status IN ('pending', 'running')`, at, jobID).Error; err != nil {
 			return err
 		}
-		msg := fmt.Sprintf("The %s stage failed: %s", stage, reason)
 		return tx.Exec(`UPDATE jobs SET status = 'failed', error_message = ?, completed_at = ?, updated_at = ?
-			WHERE id = ? AND status IN ('pending', 'running')`, msg, at, at, jobID).Error
+			WHERE id = ? AND status IN ('pending', 'running')`, message, at, at, jobID).Error
 	})
 	if errors.Is(err, ErrStageNotClaimed) {
 		return err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -63,7 +62,8 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	if err != nil {
-		return err
+		log.WarnContext(ctx, "stage not claimed", "err", err)
+		return loggedError{err}
 	}
 	h.publish(ctx, p.JobID, log)
 	log = log.With("attempt", attempt)
@@ -121,7 +121,8 @@ func (h *Handler) beat(ctx context.Context, p StagePayload, attempt int) {
 }
 
 // fail puts the stage back for asynq's retry, or, when no retry is left or
-// none can help, fails the job naming the stage.
+// none can help, fails the job naming the stage. It logs cause, once, with
+// the job, stage and task; the user reads a sentence (see stageError).
 func (h *Handler) fail(ctx context.Context, p StagePayload, attempt int, cause error, log *slog.Logger) error {
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetried, _ := asynq.GetMaxRetry(ctx)
@@ -134,22 +135,23 @@ func (h *Handler) fail(ctx context.Context, p StagePayload, attempt int, cause e
 	defer cancel()
 	if !final {
 		log.WarnContext(ctx, "stage attempt failed; retrying", "err", cause, "retry", retried)
-		if err := h.Store.RetryStage(wctx, p.JobID, p.Stage, attempt, cause.Error()); err != nil {
-			return errors.Join(cause, err)
+		if err := h.Store.RetryStage(wctx, p.JobID, p.Stage, attempt, stageError(p.Stage, cause)); err != nil {
+			log.WarnContext(ctx, "stage retry not recorded", "err", err)
 		}
-		return cause
+		return loggedError{cause}
 	}
 	log.ErrorContext(ctx, "stage failed for good", "err", cause, "retry", retried)
-	err := h.Store.FailStage(wctx, p.JobID, p.Stage, attempt, failureReason(cause))
+	err := h.Store.FailStage(wctx, p.JobID, p.Stage, attempt, stageError(p.Stage, cause), jobError(p.Stage, cause))
 	if errors.Is(err, store.ErrStageNotClaimed) {
 		log.InfoContext(ctx, "stage failure discarded: another attempt replaced this one")
 		return nil
 	}
 	if err != nil {
-		return errors.Join(cause, err)
+		log.ErrorContext(ctx, "stage failure not recorded", "err", err)
+		return loggedError{errors.Join(cause, err)}
 	}
 	h.publish(wctx, p.JobID, log)
-	return fmt.Errorf("%w: %w", cause, asynq.SkipRetry)
+	return loggedError{fmt.Errorf("%w: %w", cause, asynq.SkipRetry)}
 }
 
 // failureOutcome tells from fail's answer how the attempt ended: nil when
@@ -163,14 +165,6 @@ func failureOutcome(err error) string {
 		return metrics.StageFailed
 	}
 	return metrics.StageRetried
-}
-
-// failureReason is the part of a stage error shown to the user.
-func failureReason(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "it took too long"
-	}
-	return strings.TrimSuffix(err.Error(), ": "+asynq.SkipRetry.Error())
 }
 
 func (h *Handler) publish(ctx context.Context, jobID string, log *slog.Logger) {

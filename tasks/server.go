@@ -32,6 +32,9 @@ func NewServer(conn asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
 		Logger:            slogAdapter{o.Log},
 		LogLevel:          asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			if alreadyLogged(err) {
+				return // by the stage handler, with its job and stage
+			}
 			id, _ := asynq.GetTaskID(ctx)
 			o.Log.WarnContext(ctx, "task failed", "type", t.Type(), "task_id", id, "err", err)
 		}),
