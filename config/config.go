@@ -66,14 +66,17 @@ type Config struct {
 	PolygonRequestsPerMinute float64       `env:"POLYGON_REQUESTS_PER_MINUTE" envDefault:"5"`
 	PriceRefreshInterval     time.Duration `env:"PRICE_REFRESH_INTERVAL" envDefault:"15m"`
 	PriceMaxAge              time.Duration `env:"PRICE_MAX_AGE" envDefault:"72h"`
-	FundDataProvider         string        `env:"FUND_DATA_PROVIDER" envDefault:"amfi"`
-	FundDataURL              string        `env:"FUND_DATA_URL"`
-	RapidAPIKey              string        `env:"RAPIDAPI_KEY" secret:"true"`
-	FundCacheTTL             time.Duration `env:"FUND_CACHE_TTL" envDefault:"1h"`
-	NAVRefreshCron           string        `env:"NAV_REFRESH_CRON" envDefault:"CRON_TZ=Asia/Kolkata 30 23 * * *"`
-	LLMBaseURL               string        `env:"LLM_BASE_URL"`
-	LLMAPIKey                string        `env:"LLM_API_KEY" secret:"true"`
-	LLMModel                 string        `env:"LLM_MODEL" envDefault:"gpt-4o-mini"`
+	// PriceStaleAfter is the age past which an analysis warns that a
+	// holding's price is old.
+	PriceStaleAfter  time.Duration `env:"PRICE_STALE_AFTER" envDefault:"168h"`
+	FundDataProvider string        `env:"FUND_DATA_PROVIDER" envDefault:"amfi"`
+	FundDataURL      string        `env:"FUND_DATA_URL"`
+	RapidAPIKey      string        `env:"RAPIDAPI_KEY" secret:"true"`
+	FundCacheTTL     time.Duration `env:"FUND_CACHE_TTL" envDefault:"1h"`
+	NAVRefreshCron   string        `env:"NAV_REFRESH_CRON" envDefault:"CRON_TZ=Asia/Kolkata 30 23 * * *"`
+	LLMBaseURL       string        `env:"LLM_BASE_URL"`
+	LLMAPIKey        string        `env:"LLM_API_KEY" secret:"true"`
+	LLMModel         string        `env:"LLM_MODEL" envDefault:"gpt-4o-mini"`
 
 	// FXRatesURL is the ECB reference rates file (market.ECBDailyURL);
 	// unset, the bundled sample is served, marked stale.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/alex-advisor/alex/analysis"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/tasks"
 )
@@ -27,12 +28,20 @@ type Job struct {
 	ChartsPayload     json.RawMessage `json:"charts_payload"`
 	RetirementPayload json.RawMessage `json:"retirement_payload"`
 	SummaryPayload    json.RawMessage `json:"summary_payload"`
+	Warnings          []JobWarning    `json:"warnings" doc:"What made the result less certain: holdings without a usable price (left out of every total, never counted as zero), old prices or rates. Empty until the planner ran."`
 	ErrorMessage      *string         `json:"error_message"`
 	Error             *string         `json:"error" doc:"The same as error_message, for the Alex frontend."`
 	CreatedAt         time.Time       `json:"created_at"`
 	StartedAt         *time.Time      `json:"started_at"`
 	CompletedAt       *time.Time      `json:"completed_at"`
 	UpdatedAt         time.Time       `json:"updated_at"`
+}
+
+// JobWarning is one thing that made a job's result less certain.
+type JobWarning struct {
+	Code    string `json:"code" enum:"unpriced,no_rate,stale_price,stale_rate"`
+	Symbol  string `json:"symbol,omitempty" doc:"The holding it is about, if any"`
+	Message string `json:"message" doc:"A sentence for the user"`
 }
 
 // JobStage is one stage of a job.
@@ -52,7 +61,11 @@ func jobOf(j store.Job) Job {
 		ChartsPayload: rawOrNull(j.ChartsPayload), RetirementPayload: rawOrNull(j.RetirementPayload),
 		SummaryPayload: rawOrNull(j.SummaryPayload), ErrorMessage: j.ErrorMessage, Error: j.ErrorMessage,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, CompletedAt: j.CompletedAt, UpdatedAt: j.UpdatedAt,
-		Stages: make([]JobStage, len(j.JobStages)),
+		Stages: make([]JobStage, len(j.JobStages)), Warnings: []JobWarning{},
+	}
+	if len(j.Warnings) > 0 {
+		// Written by the planner from analysis.Warning, the same fields.
+		_ = json.Unmarshal(j.Warnings, &out.Warnings)
 	}
 	completed := 0
 	for i, st := range j.JobStages {
@@ -86,12 +99,90 @@ func etagOf(j store.Job) string {
 	return fmt.Sprintf(`"%x"`, h.Sum64())
 }
 
+// analyzeBodyBytes caps the analyze body: its options are a few numbers.
+const analyzeBodyBytes = 16 << 10
+
 type analyzeInput struct {
 	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"The same key from the same user within 24 h returns the same job."`
 	Body           struct {
-		AnalysisType string         `json:"analysis_type,omitempty" enum:"portfolio" default:"portfolio"`
-		Options      map[string]any `json:"options,omitempty" doc:"Analysis options, e.g. {\"annual_contribution\": 10000}"`
+		AnalysisType string            `json:"analysis_type,omitempty" enum:"portfolio" default:"portfolio"`
+		Options      *PortfolioOptions `json:"options,omitempty" doc:"Options of the portfolio analysis; every one is optional and echoed in retirement_payload.assumptions."`
 	}
+}
+
+// PortfolioOptions are the options of a portfolio analysis. The bounds are
+// analysis'; Resolve checks them with analysis' own Validate too, so the
+// schema and the simulation cannot disagree.
+type PortfolioOptions struct {
+	Paths                  *int           `json:"paths,omitempty" minimum:"1000" maximum:"100000" doc:"Monte Carlo paths (default 10000)"`
+	Seed                   *uint64        `json:"seed,omitempty" maximum:"9007199254740991" doc:"Random seed: the same seed and portfolio give the same projection (default: derived from the job id)"`
+	AnnualContribution     *float64       `json:"annual_contribution,omitempty" minimum:"0" maximum:"1000000000" doc:"Saved each year until retirement, in the base currency (default 10000)"`
+	RetirementYears        *int           `json:"retirement_years,omitempty" minimum:"1" maximum:"60" doc:"Years of withdrawals (default 30)"`
+	Inflation              *float64       `json:"inflation,omitempty" minimum:"0" maximum:"0.2" doc:"Yearly inflation, 0.03 = 3% (default 0.03)"`
+	Returns                *ReturnOptions `json:"returns,omitempty" doc:"Return assumptions overriding the defaults, per asset class"`
+	YearsUntilRetirement   *int           `json:"years_until_retirement,omitempty" minimum:"0" maximum:"100" doc:"Overrides the profile's for this run"`
+	TargetRetirementIncome *float64       `json:"target_retirement_income,omitempty" minimum:"0" maximum:"1000000000" doc:"Yearly income in today's money; overrides the profile's for this run"`
+}
+
+// ReturnOptions override the return assumption of some asset classes.
+type ReturnOptions struct {
+	Equity       *ReturnOption `json:"equity,omitempty"`
+	FixedIncome  *ReturnOption `json:"fixed_income,omitempty"`
+	RealEstate   *ReturnOption `json:"real_estate,omitempty"`
+	Commodities  *ReturnOption `json:"commodities,omitempty"`
+	Cash         *ReturnOption `json:"cash,omitempty"`
+	Alternatives *ReturnOption `json:"alternatives,omitempty"`
+}
+
+// ReturnOption is the normal distribution of one asset class's yearly return.
+type ReturnOption struct {
+	Mean  float64 `json:"mean" minimum:"-1" maximum:"1" doc:"Mean yearly return, 0.07 = 7%"`
+	Stdev float64 `json:"stdev" minimum:"0" maximum:"1" doc:"Standard deviation of the yearly return"`
+}
+
+func (r *ReturnOptions) byClass() map[string]analysis.ReturnAssumption {
+	out := map[string]analysis.ReturnAssumption{}
+	for class, o := range map[string]*ReturnOption{"equity": r.Equity, "fixed_income": r.FixedIncome,
+		"real_estate": r.RealEstate, "commodities": r.Commodities, "cash": r.Cash, "alternatives": r.Alternatives} {
+		if o != nil {
+			out[class] = analysis.ReturnAssumption{Mean: o.Mean, StdDev: o.Stdev}
+		}
+	}
+	return out
+}
+
+// retirementOptions are the options as the simulation takes them.
+func (o *PortfolioOptions) retirementOptions() analysis.RetirementOptions {
+	out := analysis.RetirementOptions{YearsUntilRetirement: o.YearsUntilRetirement, TargetRetirementIncome: o.TargetRetirementIncome}
+	if o.Paths != nil {
+		out.Paths = *o.Paths
+	}
+	if o.AnnualContribution != nil {
+		out.AnnualContribution = *o.AnnualContribution
+	}
+	if o.RetirementYears != nil {
+		out.RetirementYears = *o.RetirementYears
+	}
+	if o.Inflation != nil {
+		out.Inflation = *o.Inflation
+	}
+	if o.Returns != nil {
+		out.Returns = o.Returns.byClass()
+	}
+	return out
+}
+
+// Resolve checks the options with the simulation's own bounds, after the
+// schema's, so a 422 lists every failing field at once.
+func (in *analyzeInput) Resolve(huma.Context) []error {
+	if in.Body.Options == nil {
+		return nil
+	}
+	var errs []error
+	for _, e := range in.Body.Options.retirementOptions().Validate() {
+		errs = append(errs, &huma.ErrorDetail{Location: "body.options." + e.Field, Message: e.Message})
+	}
+	return errs
 }
 
 type analyzeOutput struct {
@@ -130,7 +221,9 @@ type jobsOutput struct {
 }
 
 func (s *Server) registerJobRoutes() {
-	register(s, opPost("analyze", "/api/v1/analyze", "Start a portfolio analysis", "jobs", http.StatusAccepted), s.analyze)
+	analyze := opPost("analyze", "/api/v1/analyze", "Start a portfolio analysis", "jobs", http.StatusAccepted)
+	analyze.MaxBodyBytes = analyzeBodyBytes
+	register(s, analyze, s.analyze)
 	register(s, opGet("list-jobs", "/api/v1/jobs", "List the user's jobs, newest first", "jobs"), s.listJobs)
 	register(s, opGet("get-job", "/api/v1/jobs/{id}", "Get a job with its stages and results", "jobs"), s.getJob)
 	register(s, opPost("cancel-job", "/api/v1/jobs/{id}/cancel", "Cancel a job: no further stage runs", "jobs", http.StatusAccepted), s.cancelJob)

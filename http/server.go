@@ -194,7 +194,9 @@ func register[I, O any](s *Server, op huma.Operation, h func(context.Context, *I
 			op.Errors = append(op.Errors, http.StatusTooManyRequests)
 		}
 	}
-	op.MaxBodyBytes = maxBodyBytes
+	if op.MaxBodyBytes == 0 {
+		op.MaxBodyBytes = maxBodyBytes
+	}
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		var statusErr huma.StatusError

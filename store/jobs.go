@@ -30,16 +30,19 @@ type Stage struct {
 	Position int
 	// Column is the jobs column the stage's result is written to.
 	Column string
+	// Warnings tells that the result carries the job's warnings, as a
+	// top-level "Warnings" array, copied to the served warnings column.
+	Warnings bool
 }
 
 // Stages is the analysis pipeline: planner, then charter, reporter and
 // retirement in parallel, then summary.
 var Stages = []Stage{
-	{"planner", 0, "snapshot"},
-	{"charter", 1, "charts_payload"},
-	{"reporter", 1, "report_payload"},
-	{"retirement", 1, "retirement_payload"},
-	{"summary", 2, "summary_payload"},
+	{"planner", 0, "snapshot", true},
+	{"charter", 1, "charts_payload", false},
+	{"reporter", 1, "report_payload", false},
+	{"retirement", 1, "retirement_payload", false},
+	{"summary", 2, "summary_payload", false},
 }
 
 // StageByName finds a stage of the pipeline.
@@ -64,6 +67,7 @@ type Job struct {
 	ChartsPayload     []byte
 	RetirementPayload []byte
 	SummaryPayload    []byte
+	Warnings          []byte
 	ErrorMessage      *string
 	CreatedAt         time.Time
 	StartedAt         *time.Time
@@ -219,11 +223,11 @@ func (s *Store) Job(ctx context.Context, userID, id string) (Job, error) {
 	}
 	db := s.db.WithContext(ctx)
 	err := db.Raw(`SELECT id, clerk_user_id, job_type, status, request_payload, report_payload,
-			charts_payload, retirement_payload, summary_payload, error_message, created_at,
+			charts_payload, retirement_payload, summary_payload, warnings, error_message, created_at,
 			started_at, completed_at, updated_at
 		FROM jobs WHERE id = ? AND clerk_user_id = ?`, id, userID).Row().
 		Scan(&j.ID, &j.ClerkUserID, &j.JobType, &j.Status, &j.RequestPayload, &j.ReportPayload,
-			&j.ChartsPayload, &j.RetirementPayload, &j.SummaryPayload, &j.ErrorMessage, &j.CreatedAt,
+			&j.ChartsPayload, &j.RetirementPayload, &j.SummaryPayload, &j.Warnings, &j.ErrorMessage, &j.CreatedAt,
 			&j.StartedAt, &j.CompletedAt, &j.UpdatedAt)
 	if err != nil {
 		return j, translate(err, "Job")
@@ -441,8 +445,8 @@ func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt 
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		at := now()
 		// The column name comes from the fixed Stages table, never from input.
-		res := tx.Exec("UPDATE jobs SET "+st.Column+" = ?, updated_at = ? WHERE id = ? AND status = 'running'",
-			string(result), at, jobID)
+		res := tx.Exec("UPDATE jobs SET "+st.Column+" = ?, warnings = COALESCE(?, warnings), updated_at = ? WHERE id = ? AND status = 'running'",
+			string(result), warningsOf(st, result), at, jobID)
 		if err := notClaimedUnlessChanged(res); err != nil {
 			return err
 		}
@@ -464,6 +468,21 @@ func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt 
 		return nil, err
 	}
 	return next, translate(err, "Stage")
+}
+
+// warningsOf is the warnings array of a stage result that carries one,
+// else nil (the column keeps what it has).
+func warningsOf(st Stage, result []byte) *string {
+	if !st.Warnings {
+		return nil
+	}
+	var r struct{ Warnings json.RawMessage }
+	if json.Unmarshal(result, &r) != nil || len(r.Warnings) == 0 || string(r.Warnings) == "null" {
+		w := "[]"
+		return &w
+	}
+	w := string(r.Warnings)
+	return &w
 }
 
 // notClaimedUnlessChanged is ErrStageNotClaimed for a statement that

@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/shopspring/decimal"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/analysis"
 	"github.com/alex-advisor/alex/store"
 )
@@ -24,14 +25,18 @@ type Analysis struct {
 	// PriceTimeout bounds the price refresh of one planner run (default
 	// 30 s): a slow provider must not use up the stage's time.
 	PriceTimeout time.Duration
+	// PriceStaleAfter is the age past which a job warns that a price is
+	// old; 0 never warns.
+	PriceStaleAfter time.Duration
+	// Rates gives today's exchange rates, asked only when a holding or
+	// cash balance is in another currency than the user's base; nil (or an
+	// error) leaves such amounts out of the totals, with a warning.
+	Rates func(context.Context) (alex.Rates, error)
 	// Narrator rewrites the report with an LLM; nil keeps it deterministic.
 	Narrator *analysis.Narrator
 	// Log receives the warnings of stages that carry on; nil is slog.Default.
 	Log *slog.Logger
 }
-
-// maxPaths bounds the simulation a request may ask for.
-const maxPaths = 100_000
 
 // Stages maps each stage to its function.
 func (a *Analysis) Stages() map[string]StageFunc {
@@ -50,11 +55,49 @@ func (a *Analysis) plan(ctx context.Context, job store.Job) ([]byte, error) {
 		return nil, err
 	}
 	p, refreshed := a.refreshPrices(ctx, job, portfolioOf(h))
-	planned := analysis.Plan(p)
+	valued := analysis.Valuate(p, analysis.Valuation{Currency: h.User.BaseCurrency,
+		Rates: a.ratesFor(ctx, job, p, h.User.BaseCurrency), Now: time.Now(), StaleAfter: a.PriceStaleAfter})
+	planned := analysis.Plan(valued)
 	if err := a.Store.UpdateInstruments(ctx, instrumentUpdates(p, planned, refreshed)); err != nil {
 		return nil, err
 	}
 	return json.Marshal(planned)
+}
+
+// ratesFor asks for the exchange rates when p holds anything not in base.
+// Without them Valuate reports what it could not convert; the analysis
+// goes on.
+func (a *Analysis) ratesFor(ctx context.Context, job store.Job, p analysis.Portfolio, base string) *alex.Rates {
+	if a.Rates == nil || !needsRates(p, base) {
+		return nil
+	}
+	rates, err := a.Rates(ctx)
+	if err != nil {
+		a.log().WarnContext(ctx, "planner: no exchange rates, foreign amounts are left out", "job_id", job.ID, "err", err)
+		return nil
+	}
+	return &rates
+}
+
+func needsRates(p analysis.Portfolio, base string) bool {
+	for _, acc := range p.Accounts {
+		if acc.Currency != base {
+			return true
+		}
+		for _, pos := range acc.Positions {
+			if pos.Instrument.Currency != base {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (a *Analysis) log() *slog.Logger {
+	if a.Log == nil {
+		return slog.Default()
+	}
+	return a.Log
 }
 
 // refreshPrices refreshes stale prices. A price provider outage must not
@@ -72,11 +115,7 @@ func (a *Analysis) refreshPrices(ctx context.Context, job store.Job, p analysis.
 	defer cancel()
 	refreshedP, refreshed, err := analysis.RefreshPrices(priceCtx, p, a.Prices, time.Now(), a.PriceMaxAge)
 	if err != nil {
-		log := a.Log
-		if log == nil {
-			log = slog.Default()
-		}
-		log.WarnContext(ctx, "planner: price refresh failed, carrying on with the last known prices",
+		a.log().WarnContext(ctx, "planner: price refresh failed, carrying on with the last known prices",
 			"job_id", job.ID, "err", err)
 	}
 	return refreshedP, refreshed
@@ -149,7 +188,7 @@ func retirementOptions(job store.Job) (analysis.RetirementOptions, uint64, error
 		}
 		_ = json.Unmarshal(req.Options, &seed)
 	}
-	opts.Paths = min(opts.Paths, maxPaths)
+	opts.Paths = min(opts.Paths, analysis.MaxPaths)
 	if seed.Seed != nil {
 		return opts, *seed.Seed, nil
 	}
@@ -174,7 +213,7 @@ func portfolioOf(h store.Holdings) analysis.Portfolio {
 		RegionTargets:          h.User.RegionTargets,
 	}
 	for _, a := range h.Accounts {
-		acc := analysis.Account{ID: a.ID, Name: a.AccountName, Purpose: a.AccountPurpose,
+		acc := analysis.Account{ID: a.ID, Name: a.AccountName, Purpose: a.AccountPurpose, Currency: a.Currency,
 			CashBalance: a.CashBalance.InexactFloat64(), CashInterest: a.CashInterest.InexactFloat64()}
 		for _, pos := range h.Positions[a.ID] {
 			acc.Positions = append(acc.Positions, analysis.Position{Symbol: pos.Symbol,
@@ -186,21 +225,30 @@ func portfolioOf(h store.Holdings) analysis.Portfolio {
 }
 
 func instrumentOf(in store.Instrument) analysis.Instrument {
-	out := analysis.Instrument{Symbol: in.Symbol, Name: in.Name, Type: in.InstrumentType,
+	out := analysis.Instrument{Symbol: in.Symbol, Name: in.Name, Type: in.InstrumentType, Currency: in.Currency,
 		Regions: in.AllocationRegions, Sectors: in.AllocationSectors, AssetClasses: in.AllocationAssetClass,
 		Inferred: in.AllocationInferred}
 	if in.CurrentPrice.Valid {
 		out.Price = in.CurrentPrice.Decimal.InexactFloat64()
 	}
-	if in.PriceUpdatedAt != nil {
+	// A price is as old as the day it is for (a NAV's own date), not as
+	// the moment it was recorded.
+	switch {
+	case in.PriceAsOf != nil:
+		out.PriceUpdatedAt = *in.PriceAsOf
+	case in.PriceUpdatedAt != nil:
 		out.PriceUpdatedAt = *in.PriceUpdatedAt
+	}
+	if in.PriceSource != nil {
+		out.PriceSource = *in.PriceSource
 	}
 	return out
 }
 
-// instrumentUpdates lists what planning learned: refreshed prices and
-// allocations inferred for instruments that had none.
-func instrumentUpdates(before, after analysis.Portfolio, refreshed []string) []store.InstrumentUpdate {
+// instrumentUpdates lists what planning learned: refreshed prices (as
+// quoted, from priced) and allocations inferred for instruments that had
+// none.
+func instrumentUpdates(priced, after analysis.Portfolio, refreshed []string) []store.InstrumentUpdate {
 	fresh := map[string]bool{}
 	for _, s := range refreshed {
 		fresh[s] = true
@@ -215,11 +263,13 @@ func instrumentUpdates(before, after analysis.Portfolio, refreshed []string) []s
 			}
 			seen[in.Symbol] = true
 			u := store.InstrumentUpdate{Symbol: in.Symbol}
+			quoted := priced.Accounts[i].Positions[j].Instrument
 			if fresh[in.Symbol] {
-				price := decimal.NewFromFloat(in.Price)
-				u.Price, u.PriceAt = &price, in.PriceUpdatedAt
+				price := decimal.NewFromFloat(quoted.Price)
+				u.Price, u.Currency, u.Source = &price, quoted.Currency, quoted.PriceSource
+				u.PriceAt, u.AsOf = time.Now().UTC(), quoted.PriceUpdatedAt
 			}
-			if len(before.Accounts[i].Positions[j].Instrument.AssetClasses) == 0 && len(in.AssetClasses) > 0 {
+			if len(quoted.AssetClasses) == 0 && len(in.AssetClasses) > 0 {
 				u.Regions, u.Sectors, u.AssetClasses = in.Regions, in.Sectors, in.AssetClasses
 			}
 			if u.Price != nil || u.AssetClasses != nil {

@@ -65,22 +65,22 @@ func run(ctx context.Context, args []string) error {
 	if err := serveMetrics(ctx, cfg, reg, log); err != nil {
 		return err
 	}
-	prices, funds := bootstrap.Market(cfg, q, log)
+	m := bootstrap.Market(cfg, q, log)
 	if cfg.EmbeddedRedis() {
 		// Nothing outside this process reaches its Redis: it runs the stages.
 		workerLog := log.With("component", "worker")
-		opts, err := bootstrap.WorkerOptions(cfg, s, prices, funds, workerLog)
+		opts, err := bootstrap.WorkerOptions(cfg, s, m, workerLog)
 		if err != nil {
 			return err
 		}
 		opts.Metrics = reg
-		w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, prices, workerLog), opts)
+		w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, m, workerLog), opts)
 		if err := w.Start(ctx); err != nil {
 			return err
 		}
 		defer w.Shutdown()
 	}
-	httpCfg := bootstrap.HTTPConfig(cfg, s, q, funds, verifier, issuer, log)
+	httpCfg := bootstrap.HTTPConfig(cfg, s, q, m, verifier, issuer, log)
 	httpCfg.Metrics = reg
 	httpCfg.MetricsUser, httpCfg.MetricsPassword = metricsUserOnAPIPort(cfg), cfg.MetricsPassword
 	srv := alexhttp.New(httpCfg)

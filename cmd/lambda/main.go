@@ -102,6 +102,6 @@ func newServer(ctx context.Context) (*alexhttp.Server, error) {
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
-	_, funds := bootstrap.Market(cfg, q, log)
-	return alexhttp.New(bootstrap.HTTPConfig(cfg, s, q, funds, verifier, issuer, log)), nil
+	m := bootstrap.Market(cfg, q, log)
+	return alexhttp.New(bootstrap.HTTPConfig(cfg, s, q, m, verifier, issuer, log)), nil
 }

@@ -46,8 +46,8 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer closeQueue()
-	prices, funds := bootstrap.Market(cfg, q, log)
-	opts, err := bootstrap.WorkerOptions(cfg, s, prices, funds, log)
+	m := bootstrap.Market(cfg, q, log)
+	opts, err := bootstrap.WorkerOptions(cfg, s, m, log)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func run(ctx context.Context) error {
 			return err
 		}
 	}
-	w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, prices, log), opts)
+	w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, m, log), opts)
 	if err := w.Start(ctx); err != nil {
 		return err
 	}

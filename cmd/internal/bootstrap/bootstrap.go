@@ -14,6 +14,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/analysis"
 	"github.com/alex-advisor/alex/auth"
 	"github.com/alex-advisor/alex/config"
@@ -137,8 +138,9 @@ func OpenQueue(cfg config.Config, log *slog.Logger) (q *queue.Queue, close func(
 
 // Stages returns the analysis stage functions of the configuration; the
 // planner refreshes prices older than PRICE_MAX_AGE from prices.
-func Stages(cfg config.Config, s *store.Store, prices analysis.PriceSource, log *slog.Logger) map[string]tasks.StageFunc {
-	a := &tasks.Analysis{Store: s, Prices: prices, PriceMaxAge: cfg.PriceMaxAge, Log: log}
+func Stages(cfg config.Config, s *store.Store, m MarketData, log *slog.Logger) map[string]tasks.StageFunc {
+	a := &tasks.Analysis{Store: s, Prices: m.Prices, PriceMaxAge: cfg.PriceMaxAge, PriceStaleAfter: cfg.PriceStaleAfter,
+		Rates: m.rates, Log: log}
 	if cfg.LLMBaseURL != "" {
 		a.Narrator = &analysis.Narrator{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel}
 		log.Info("reports are narrated by an LLM", "base_url", cfg.LLMBaseURL, "model", cfg.LLMModel)
@@ -148,8 +150,9 @@ func Stages(cfg config.Config, s *store.Store, prices analysis.PriceSource, log 
 
 // WorkerOptions returns the worker's settings of the configuration, with
 // the scheduled refreshes of prices and NAVs.
-func WorkerOptions(cfg config.Config, s *store.Store, prices analysis.PriceSource, funds *market.FundCache, log *slog.Logger) (tasks.WorkerOptions, error) {
-	schedule, err := tasks.ScheduledTasks(tasks.RefreshSchedule{PriceInterval: cfg.PriceRefreshInterval, NAVCron: cfg.NAVRefreshCron})
+func WorkerOptions(cfg config.Config, s *store.Store, m MarketData, log *slog.Logger) (tasks.WorkerOptions, error) {
+	schedule, err := tasks.ScheduledTasks(tasks.RefreshSchedule{PriceInterval: cfg.PriceRefreshInterval,
+		NAVCron: cfg.NAVRefreshCron, RatesCron: cfg.FXRefreshCron})
 	if err != nil {
 		return tasks.WorkerOptions{}, err
 	}
@@ -158,25 +161,46 @@ func WorkerOptions(cfg config.Config, s *store.Store, prices analysis.PriceSourc
 		TaskCheckInterval: cfg.WorkerTaskCheckInterval,
 		ShutdownTimeout:   cfg.WorkerShutdownTimeout,
 		Log:               log,
-		Refresher:         &tasks.Refresher{Store: s, Prices: prices, Funds: funds, Log: log},
+		Refresher:         &tasks.Refresher{Store: s, Prices: m.Prices, Funds: m.Funds, Rates: m.Rates, Log: log},
 		Schedule:          schedule,
 	}, nil
 }
 
-// Market returns the price source and the fund data cache of the
-// configuration. Without POLYGON_API_KEY instrument prices stay at their
-// last known values: prices are never made up.
-func Market(cfg config.Config, q *queue.Queue, log *slog.Logger) (analysis.PriceSource, *market.FundCache) {
+// MarketData is what the service knows of markets: prices, fund data and
+// exchange rates, each from its provider through a cache.
+type MarketData struct {
+	Prices analysis.PriceSource
+	Funds  *market.FundCache
+	Rates  *market.RatesCache
+}
+
+// rates is the exchange rates of today as the API and the planner ask them.
+func (m MarketData) rates(ctx context.Context) (alex.Rates, error) {
+	r, _, err := m.Rates.Rates(ctx)
+	return r, err
+}
+
+// Market returns the market data sources of the configuration. Without
+// POLYGON_API_KEY instrument prices stay at their last known values: prices
+// are never made up. Without FX_RATES_URL the rates are the bundled ECB
+// sample, marked stale.
+func Market(cfg config.Config, q *queue.Queue, log *slog.Logger) MarketData {
 	funds := market.NewFundCache(fundSource(cfg, log), q.Redis(), cfg.FundCacheTTL, log)
+	if cfg.FXRatesURL == "" {
+		log.Info("FX_RATES_URL is not set: exchange rates are the bundled ECB sample, marked stale")
+	}
+	rates := market.NewRatesCache(market.NewRatesSource(cfg.FXRatesURL, nil), q.Redis(), cfg.FXCacheTTL, log)
 	prices := market.Prices{Funds: funds}
+	m := MarketData{Prices: prices, Funds: funds, Rates: rates}
 	if cfg.PolygonAPIKey == "" {
 		log.Info("POLYGON_API_KEY is not set: instrument prices stay at their last known values")
-		return prices, funds
+		return m
 	}
 	client := market.NewClient(market.ClientOptions{RequestsPerSecond: cfg.PolygonRequestsPerMinute / 60, Burst: 1})
 	polygon := &market.Polygon{BaseURL: cfg.PolygonURL, APIKey: cfg.PolygonAPIKey, Client: client, Parallel: 4}
 	prices.Stocks = market.NewLastKnown(polygon, nil)
-	return prices, funds
+	m.Prices = prices
+	return m
 }
 
 func fundSource(cfg config.Config, log *slog.Logger) market.FundSource {
@@ -192,10 +216,10 @@ func fundSource(cfg config.Config, log *slog.Logger) market.FundSource {
 
 // HTTPConfig is the API server's configuration, shared by cmd/api and
 // cmd/lambda so that a new setting reaches both.
-func HTTPConfig(cfg config.Config, s *store.Store, q *queue.Queue, funds *market.FundCache,
+func HTTPConfig(cfg config.Config, s *store.Store, q *queue.Queue, m MarketData,
 	verifier *auth.Verifier, issuer *auth.Issuer, log *slog.Logger) alexhttp.Config {
 	return alexhttp.Config{
-		Store: s, Queue: q, Funds: funds, Verifier: verifier, Issuer: issuer, Log: log,
+		Store: s, Queue: q, Funds: m.Funds, Rates: m.rates, Verifier: verifier, Issuer: issuer, Log: log,
 		CORSOrigins:          cfg.CORSOrigins,
 		MaxActiveJobsPerUser: cfg.MaxActiveJobsPerUser,
 		AdminUserIDs:         cfg.AdminUserIDs,
