@@ -27,7 +27,7 @@ func TestAccountsCreateAndList(t *testing.T) {
 	})
 	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", raw)
 	requireKeys(t, object(t, raw), "id", "clerk_user_id", "account_name", "account_purpose",
-		"cash_balance", "cash_interest", "created_at", "updated_at")
+		"currency", "cash_balance", "cash_interest", "created_at", "updated_at")
 	first := decodeStrict[accountJSON](t, raw)
 	require.Len(t, first.ID, 36)
 	require.Equal(t, "user_ada", first.ClerkUserID)

@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"math"
@@ -14,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
+	alexhttp "github.com/alex-advisor/alex/http"
 	"github.com/alex-advisor/alex/market"
 	"github.com/alex-advisor/alex/queue/redistest"
 )
@@ -30,6 +33,9 @@ type fundFixture struct {
 	upstream *fundUpstream
 	cache    *market.FundCache
 	now      atomic.Pointer[time.Time]
+	// ecb is the fake ECB server of the exchange rates; rates their cache.
+	ecb   *fundUpstream
+	rates *market.RatesCache
 }
 
 // newFundFixture is the real router with a fund cache on a redis-server of
@@ -54,7 +60,24 @@ func newFundFixture(t testing.TB) *fundFixture {
 	start := time.Now()
 	f.now.Store(&start)
 	f.cache.Now = func() time.Time { return *f.now.Load() }
-	f.api = newTestAPI(t, withFunds(f.cache))
+	f.ecb = &fundUpstream{}
+	ecb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		f.ecb.requests.Add(1)
+		if f.ecb.down.Load() {
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		_, _ = w.Write(market.SampleRatesFile)
+	}))
+	t.Cleanup(ecb.Close)
+	f.rates = market.NewRatesCache(&market.ECBRates{URL: ecb.URL, Client: client}, rdb, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.api = newTestAPI(t, withFunds(f.cache), withConfig(func(c *alexhttp.Config) {
+		c.Rates = func(ctx context.Context) (alex.Rates, error) {
+			r, _, err := f.rates.Rates(ctx)
+			return r, err
+		}
+	}))
 	return f
 }
 
@@ -153,7 +176,7 @@ func TestBuyFundUnits(t *testing.T) {
 	t.Parallel()
 	f := newFundFixture(t)
 	tok := f.api.token(t, "user_funds")
-	acc := f.api.createAccount(t, tok, map[string]any{"account_name": "India", "cash_balance": 10000})
+	acc := f.api.createAccount(t, tok, map[string]any{"account_name": "India", "currency": "INR", "cash_balance": 10000})
 	buy := func(body map[string]any) (*http.Response, []byte) {
 		return f.api.do(t, http.MethodPost, "/api/v1/accounts/"+acc.ID+"/transactions", tok, body)
 	}
@@ -162,6 +185,11 @@ func TestBuyFundUnits(t *testing.T) {
 	assert.Equal(t, "MF119063", tr.Symbol)
 	assert.Equal(t, 1123.087, tr.Price)
 	assert.Equal(t, 3369.26, tr.Amount)
+	assert.Equal(t, "INR", tr.PriceCurrency, "an AMFI NAV is in rupees")
+	assert.Equal(t, "INR", tr.Currency)
+	assert.Equal(t, 1.0, tr.FXRate, "rupees from a rupee account: nothing converted")
+	assert.Nil(t, tr.FXAsOf)
+	assert.Zero(t, f.ecb.requests.Load(), "no rate asked for a trade in the account's currency")
 
 	first := tr.Amount
 	tr = f.api.trade(t, tok, acc.ID, map[string]any{"side": "buy", "symbol": "MF119551", "amount": 1000})

@@ -390,6 +390,7 @@ type userJSON struct {
 	DisplayName            string             `json:"display_name"`
 	YearsUntilRetirement   int                `json:"years_until_retirement"`
 	TargetRetirementIncome float64            `json:"target_retirement_income"`
+	BaseCurrency           string             `json:"base_currency"`
 	AssetClassTargets      map[string]float64 `json:"asset_class_targets"`
 	RegionTargets          map[string]float64 `json:"region_targets"`
 	CreatedAt              time.Time          `json:"created_at"`
@@ -406,6 +407,7 @@ type accountJSON struct {
 	ClerkUserID    string    `json:"clerk_user_id"`
 	AccountName    string    `json:"account_name"`
 	AccountPurpose string    `json:"account_purpose"`
+	Currency       string    `json:"currency"`
 	CashBalance    float64   `json:"cash_balance"`
 	CashInterest   float64   `json:"cash_interest"`
 	CreatedAt      time.Time `json:"created_at"`
@@ -416,7 +418,10 @@ type instrumentJSON struct {
 	Symbol               string             `json:"symbol"`
 	Name                 string             `json:"name"`
 	InstrumentType       string             `json:"instrument_type"`
+	Currency             string             `json:"currency"`
 	CurrentPrice         *float64           `json:"current_price"`
+	PriceAsOf            *string            `json:"price_as_of"`
+	PriceSource          *string            `json:"price_source"`
 	AllocationRegions    map[string]float64 `json:"allocation_regions"`
 	AllocationSectors    map[string]float64 `json:"allocation_sectors"`
 	AllocationAssetClass map[string]float64 `json:"allocation_asset_class"`
@@ -441,14 +446,18 @@ type positionsJSON struct {
 }
 
 type transactionJSON struct {
-	ID        string    `json:"id"`
-	AccountID string    `json:"account_id"`
-	Side      string    `json:"side"`
-	Symbol    string    `json:"symbol"`
-	Quantity  float64   `json:"quantity"`
-	Price     float64   `json:"price"`
-	Amount    float64   `json:"amount"`
-	CreatedAt time.Time `json:"created_at"`
+	ID            string    `json:"id"`
+	AccountID     string    `json:"account_id"`
+	Side          string    `json:"side"`
+	Symbol        string    `json:"symbol"`
+	Quantity      float64   `json:"quantity"`
+	Price         float64   `json:"price"`
+	PriceCurrency string    `json:"price_currency"`
+	FXRate        float64   `json:"fx_rate"`
+	FXAsOf        *string   `json:"fx_as_of"`
+	Amount        float64   `json:"amount"`
+	Currency      string    `json:"currency"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 type transactionsJSON struct {

@@ -34,7 +34,7 @@ func TestInstrumentsListsTheSeeds(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	var shapes []map[string]any
 	require.NoError(t, json.Unmarshal(raw, &shapes))
-	requireKeys(t, shapes[0], "symbol", "name", "instrument_type", "current_price",
+	requireKeys(t, shapes[0], "symbol", "name", "instrument_type", "currency", "current_price", "price_as_of", "price_source",
 		"allocation_regions", "allocation_sectors", "allocation_asset_class")
 
 	ins := decodeStrict[[]instrumentJSON](t, raw)

@@ -27,7 +27,7 @@ func TestPositionsListShapeAndOrder(t *testing.T) {
 	first := m["positions"].([]any)[0].(map[string]any)
 	requireKeys(t, first, "id", "account_id", "symbol", "quantity", "as_of_date", "created_at", "updated_at",
 		"instrument_name", "instrument_type", "current_price", "instrument")
-	requireKeys(t, first["instrument"].(map[string]any), "symbol", "name", "instrument_type", "current_price",
+	requireKeys(t, first["instrument"].(map[string]any), "symbol", "name", "instrument_type", "currency", "current_price", "price_as_of", "price_source",
 		"allocation_regions", "allocation_sectors", "allocation_asset_class")
 
 	ps := decodeStrict[positionsJSON](t, raw).Positions

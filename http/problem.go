@@ -71,7 +71,7 @@ func sentence(status int, msg string, details []*huma.ErrorDetail) string {
 	case status == http.StatusUnsupportedMediaType:
 		return "The request body must be JSON (Content-Type: application/json)."
 	case status == http.StatusRequestEntityTooLarge:
-		return "The request body is larger than 1 MiB."
+		return "The request body is too large for this route."
 	case status == http.StatusUnprocessableEntity && msg == "validation failed":
 		parts := make([]string, 0, len(details))
 		for _, d := range details {
@@ -115,8 +115,8 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		details = append(details, &huma.ErrorDetail{Location: f.Location, Message: f.Message})
 	}
 	msg := e.Message
-	if len(details) > 0 {
-		msg = "validation failed"
+	if len(details) > 0 && msg == alex.Invalid("", "").Message {
+		msg = "validation failed" // the detail names the fields
 	}
 	problem := huma.NewError(status, msg, details...)
 	switch status {

@@ -252,7 +252,7 @@ func TestBodyOverServerLimit(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	p := requireProblem(t, resp, raw, http.StatusRequestEntityTooLarge)
-	require.Equal(t, "The request body is larger than 1 MiB.", p.Detail)
+	require.Equal(t, "The request body is too large for this route.", p.Detail)
 }
 
 // When PostgreSQL stops answering, the API says 503 with Retry-After (the

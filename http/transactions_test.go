@@ -26,7 +26,7 @@ func TestTransactionsBuyByQuantity(t *testing.T) {
 	resp, raw := api.do(t, http.MethodPost, "/api/v1/accounts/"+acc.ID+"/transactions", tok,
 		map[string]any{"side": "buy", "symbol": "spy", "quantity": 3})
 	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", raw)
-	requireKeys(t, object(t, raw), "id", "account_id", "side", "symbol", "quantity", "price", "amount", "created_at")
+	requireKeys(t, object(t, raw), "id", "account_id", "side", "symbol", "quantity", "price", "price_currency", "fx_rate", "fx_as_of", "amount", "currency", "created_at")
 	tr := decodeStrict[transactionJSON](t, raw)
 	require.Len(t, tr.ID, 36)
 	require.Equal(t, acc.ID, tr.AccountID)

@@ -26,7 +26,7 @@ func TestGetUserCreatesWithDefaultsOnFirstCall(t *testing.T) {
 	m := object(t, raw)
 	requireKeys(t, m, "user", "created")
 	requireKeys(t, m["user"].(map[string]any), "clerk_user_id", "display_name", "years_until_retirement",
-		"target_retirement_income", "asset_class_targets", "region_targets", "created_at", "updated_at")
+		"target_retirement_income", "base_currency", "asset_class_targets", "region_targets", "created_at", "updated_at")
 	first := decodeStrict[getUserJSON](t, raw)
 	require.True(t, first.Created)
 	u := first.User
@@ -229,7 +229,7 @@ func TestUpdateUserBadBodies(t *testing.T) {
 		body := `{"display_name":"` + strings.Repeat("x", 3<<19) + `"}` // 1.5 MiB
 		resp, raw := api.send(t, http.MethodPut, "/api/v1/user", json, body)
 		p := requireProblem(t, resp, raw, http.StatusRequestEntityTooLarge)
-		require.Equal(t, "The request body is larger than 1 MiB.", p.Detail)
+		require.Equal(t, "The request body is too large for this route.", p.Detail)
 	})
 
 	// None of it changed the user.

@@ -28,5 +28,5 @@ func TestSQLiteSchemaMatchesPostgres(t *testing.T) {
 
 	var seeds int64
 	require.NoError(t, lite.DB().Raw("SELECT count(*) FROM instruments").Scan(&seeds).Error)
-	require.EqualValues(t, 22, seeds)
+	require.EqualValues(t, 30, seeds)
 }

@@ -19,8 +19,14 @@ func TestSeedInstrumentsAllocationsAddUpTo100(t *testing.T) {
 	s := storetest.MustOpenDB(t)
 	ins, err := s.SearchInstruments(context.Background(), store.InstrumentFilter{})
 	require.NoError(t, err)
-	require.Len(t, ins, 22)
+	// The contract's 22 and the 8 more that populate-test-data uses.
+	require.Len(t, ins, 30)
 	for _, in := range ins {
+		assert.Equal(t, "USD", in.Currency, in.Symbol)
+		if assert.NotNil(t, in.PriceSource, in.Symbol) {
+			assert.Equal(t, store.PriceSeed, *in.PriceSource, in.Symbol)
+		}
+		assert.NotNil(t, in.PriceAsOf, in.Symbol)
 		for name, alloc := range map[string]store.Allocation{"regions": in.AllocationRegions, "sectors": in.AllocationSectors, "asset_class": in.AllocationAssetClass} {
 			sum := 0.0
 			for _, v := range alloc {

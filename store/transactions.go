@@ -142,8 +142,9 @@ func tradeRates(ctx context.Context, t Trade, from, to string) (alex.Rates, erro
 // noRate refuses a trade that would need an exchange rate nobody knows:
 // a missing rate is never taken as 1.
 func noRate(from, to string) error {
-	return alex.Invalid("body.symbol", fmt.Sprintf(
-		"No exchange rate from %s to %s is available right now, so the trade was not made; please try again later.", from, to))
+	return &alex.Error{Code: alex.EINVALID,
+		Message: fmt.Sprintf("No exchange rate from %s to %s is available right now, so the trade was not made; please try again later.", from, to),
+		Fields:  []alex.FieldError{{Location: "body.symbol", Message: fmt.Sprintf("priced in %s; the account is in %s and no rate converts them", from, to)}}}
 }
 
 // tradeQuantity is the units a trade moves; price is one unit's price in
