@@ -74,3 +74,13 @@ func percentOf(part, whole float64) float64 {
 	}
 	return part / whole * 100
 }
+
+// formatRateValue renders an exchange rate with four significant digits
+// and no exponent: 0.01134, 1.052, 83.47.
+func formatRateValue(rate float64) string {
+	if !(rate > 0) || math.IsInf(rate, 0) {
+		return "0"
+	}
+	decimals := max(3-int(math.Floor(math.Log10(rate))), 0)
+	return strconv.FormatFloat(rate, 'f', decimals, 64)
+}
