@@ -295,8 +295,9 @@ func writeComposition(b *markdown, m Metrics) {
 	for _, h := range m.Holdings[:min(topHoldingsShown, len(m.Holdings))] {
 		holdingRows = append(holdingRows, []string{h.Symbol, displayName(h.Type), m.money(h.Value), formatPercent(h.Percent)})
 	}
-	b.paragraph(fmt.Sprintf("Largest holdings (%d of %d), combined across accounts:", len(holdingRows), len(m.Holdings)), unpricedHeadline(m))
+	b.paragraph(fmt.Sprintf("Largest holdings (%d of %d), combined across accounts:", len(holdingRows), len(m.Holdings)))
 	b.table("llrr", []string{"Holding", "Type", "Value", "Share"}, holdingRows)
+	b.paragraph(unpricedHeadline(m))
 
 	var types []string
 	for _, t := range m.InstrumentTypes {
@@ -412,7 +413,7 @@ func concentrationNote(m Metrics) string {
 	if m.HHI < concentratedHHI {
 		return ""
 	}
-	return fmt.Sprintf("**Concentration:** a Herfindahl index of %.3f means the portfolio behaves like %.1f equal-sized positions, so very few holdings decide the outcome.",
+	return fmt.Sprintf("**Concentration:** a Herfindahl index of %.3f means the portfolio behaves like %.1f equal-sized holdings, so very few holdings decide the outcome.",
 		m.HHI, m.EffectiveHoldings)
 }
 
