@@ -302,3 +302,25 @@ func TestFormatRateValue(t *testing.T) {
 		}
 	}
 }
+
+func TestDataQualityNamesStaleRates(t *testing.T) {
+	rates := testRates
+	rates.Stale = true
+	v := testValuation
+	v.Rates = &rates
+	p := valuedPortfolio()
+	for i := range p.Accounts { // back to the local amounts, valued at stale rates
+		p.Accounts[i].CashBalance = p.Accounts[i].LocalCash
+		for j := range p.Accounts[i].Positions {
+			in := &p.Accounts[i].Positions[j].Instrument
+			in.Price, in.Currency, in.Unpriced = in.LocalPrice, in.LocalCurrency, false
+		}
+	}
+	p.Warnings, p.Rates = nil, nil
+	quality := sectionOf(Report(Valuate(p, v), testNow).Content, "Data quality")
+	for _, want := range []string{"European Central Bank's of 2025-01-14, not today's", "1 EUR = 1.0298 USD, European Central Bank reference rate of 2025-01-14 (not today's)", "VTX", "ABC"} {
+		if !strings.Contains(quality, want) {
+			t.Errorf("Data quality lacks %q:\n%s", want, quality)
+		}
+	}
+}
