@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 )
 
 // ChartsPayload is the charter stage's output (charts_payload).
@@ -15,8 +16,10 @@ type ChartsPayload struct {
 	TopHoldings            Chart `json:"top_holdings"`
 }
 
-// Chart is one chart of the frontend. Its Data values are dollars that add
-// up, to the cent, to the portfolio's value.
+// Chart is one chart of the frontend. Its Data values are amounts in the
+// portfolio's currency that add up, to the cent, to the portfolio's value.
+// Unpriced holdings are worth nothing in any total, so no chart shows them;
+// the description names them instead.
 type Chart struct {
 	Title       string  `json:"title"`
 	Type        string  `json:"type"` // pie, donut, bar or horizontalBar
@@ -37,42 +40,69 @@ const topHoldingsShown = 10
 
 // Charts is the charter stage. Cash balances count as asset class, region
 // and sector "cash"; slices round to cents and add up exactly to the value.
+// Descriptions state money in the portfolio's currency and name the
+// holdings left out for want of a usable price.
 func Charts(p Portfolio) ChartsPayload {
 	planned := Plan(p)
 	totalCents := toCents(planned.Value())
-	value := formatMoney(planned.Value())
+	value := formatMoneyIn(planned.Value(), cmp.Or(planned.Currency, "USD"))
+	left := leftOutSentence(unpricedSymbols(planned))
+	describe := func(s string) string { return strings.TrimSpace(s + " " + left) }
 	return ChartsPayload{
 		AssetClassDistribution: Chart{
 			Title:       "Asset Class Distribution",
 			Type:        "pie",
-			Description: "How your " + value + " is split across asset classes; cash balances count as cash.",
+			Description: describe("How your " + value + " is split across asset classes; cash balances count as cash."),
 			Data:        categorySlices(exposure(planned, assetClassesOf), totalCents),
 		},
 		GeographicExposure: Chart{
 			Title:       "Geographic Exposure",
 			Type:        "bar",
-			Description: "Where the companies and issuers behind your " + value + " are based; cash shown separately.",
+			Description: describe("Where the companies and issuers behind your " + value + " are based; cash shown separately."),
 			Data:        categorySlices(exposure(planned, regionsOf), totalCents),
 		},
 		SectorBreakdown: Chart{
 			Title:       "Sector Breakdown",
 			Type:        "donut",
-			Description: "Your " + value + " by economic sector, looking through funds to what they hold.",
+			Description: describe("Your " + value + " by economic sector, looking through funds to what they hold."),
 			Data:        categorySlices(exposure(planned, sectorsOf), totalCents),
 		},
 		AccountTypes: Chart{
 			Title:       "Value by Account",
 			Type:        "pie",
-			Description: "How your " + value + " is spread over your accounts, cash included.",
+			Description: describe("How your " + value + " is spread over your accounts, cash included."),
 			Data:        accountSlices(planned, totalCents),
 		},
 		TopHoldings: Chart{
 			Title:       "Top Holdings",
 			Type:        "horizontalBar",
-			Description: "Your largest positions, combined across accounts; smaller ones grouped as Other.",
+			Description: describe("Your largest positions, combined across accounts; smaller ones grouped as Other."),
 			Data:        topHoldingSlices(planned, totalCents),
 		},
 	}
+}
+
+// leftOutSentence says which holdings have no usable price and are left
+// out, or nothing when every holding has one.
+func leftOutSentence(unpriced []string) string {
+	switch len(unpriced) {
+	case 0:
+		return ""
+	case 1:
+		return unpriced[0] + " has no usable price and is left out."
+	}
+	return joinAnd(unpriced) + " have no usable price and are left out."
+}
+
+// joinAnd lists items as "A", "A and B" or "A, B and C".
+func joinAnd(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func assetClassesOf(in Instrument) allocation { return in.AssetClasses }
@@ -86,6 +116,9 @@ func exposure(p Portfolio, breakdown func(Instrument) allocation) allocation {
 	for _, a := range p.Accounts {
 		dollars["cash"] += a.Cash()
 		for _, pos := range a.Positions {
+			if pos.unpriced() {
+				continue // worth nothing in any total; named instead
+			}
 			split(dollars, pos.Value(), breakdown(pos.Instrument))
 		}
 	}

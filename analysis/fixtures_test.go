@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/alex-advisor/alex"
 )
 
 // testNow is the fixed clock of every test.
@@ -23,7 +27,7 @@ func withDefaultUser(p Portfolio) Portfolio {
 
 // seeded is an instrument migrated in with full allocation data.
 func seeded(symbol, name, kind string, price float64, regions, sectors, assets map[string]float64) Instrument {
-	return Instrument{Symbol: symbol, Name: name, Type: kind, Price: price, PriceUpdatedAt: priceTime,
+	return Instrument{Symbol: symbol, Name: name, Type: kind, Price: price, PriceUpdatedAt: priceTime, PriceSource: "seed",
 		Regions: regions, Sectors: sectors, AssetClasses: assets}
 }
 
@@ -34,7 +38,7 @@ func userAdded(symbol string, price float64) Instrument {
 	if len(symbol) > 5 {
 		kind = "etf"
 	}
-	return Instrument{Symbol: symbol, Name: symbol + " - User Added", Type: kind, Price: price, PriceUpdatedAt: priceTime}
+	return Instrument{Symbol: symbol, Name: symbol + " - User Added", Type: kind, Price: price, PriceUpdatedAt: priceTime, PriceSource: "market"}
 }
 
 var (
@@ -111,6 +115,45 @@ func singleStockPortfolio() Portfolio {
 	}})
 }
 
+// testRates is a fixed ECB table: 1 EUR = 1.0298 USD = 89.12 INR. It has
+// no GBP, so a holding priced in pounds cannot be valued.
+var testRates = alex.Rates{
+	AsOf: time.Date(2025, time.January, 14, 0, 0, 0, 0, time.UTC),
+	PerEUR: map[string]decimal.Decimal{
+		"USD": decimal.RequireFromString("1.0298"),
+		"INR": decimal.RequireFromString("89.12"),
+	},
+}
+
+// testValuation values in USD at testRates, calling prices older than a
+// week out of date.
+var testValuation = Valuation{Currency: "USD", Rates: &testRates, Now: testNow, StaleAfter: 7 * 24 * time.Hour}
+
+// valuedPortfolio is run through Valuate: a euro cash balance, an Indian
+// fund priced in rupees, a price a month old, a holding with no price
+// (VTX) and one priced in pounds, which testRates cannot convert (ABC).
+func valuedPortfolio() Portfolio {
+	fund := Instrument{Symbol: "HDFCTOP100", Name: "HDFC Top 100 Fund (Equity Scheme - Large Cap Fund)", Type: "mutual_fund",
+		Price: 1050.75, Currency: "INR", PriceSource: "amfi", PriceUpdatedAt: testNow.Add(-20 * time.Hour)}
+	old := instruments["BND"].clone()
+	old.PriceSource, old.PriceUpdatedAt = "user", time.Date(2024, time.December, 10, 0, 0, 0, 0, time.UTC)
+	unpriced := Instrument{Symbol: "VTX", Name: "VTX - User Added", Type: "stock", PriceSource: "market"}
+	pounds := Instrument{Symbol: "ABC", Name: "ABC plc", Type: "stock", Price: 4.25, Currency: "GBP", PriceSource: "market", PriceUpdatedAt: priceTime}
+	p := withDefaultUser(Portfolio{UserID: "user_valued", Accounts: []Account{
+		{ID: "acc-brokerage", Name: "Brokerage Account", Purpose: "taxable investing", CashBalance: 3000, CashInterest: 0.04, Positions: []Position{
+			position("SPY", 20), position("VXUS", 40), {Symbol: "VTX", Quantity: 12, Instrument: unpriced},
+			{Symbol: "ABC", Quantity: 300, Instrument: pounds},
+		}},
+		{ID: "acc-europe", Name: "Euro Savings", Purpose: "emergency fund", Currency: "EUR", CashBalance: 5000, CashInterest: 0.02, Positions: []Position{
+			{Symbol: "BND", Quantity: 30, Instrument: old},
+		}},
+		{ID: "acc-india", Name: "India MF Folio", Purpose: "retirement", Currency: "INR", Positions: []Position{
+			{Symbol: "HDFCTOP100", Quantity: 250, Instrument: fund},
+		}},
+	}})
+	return Valuate(p, testValuation)
+}
+
 // goldenPortfolios are the fixtures with golden charts and reports.
 var goldenPortfolios = []struct {
 	name      string
@@ -120,6 +163,7 @@ var goldenPortfolios = []struct {
 	{"empty", emptyPortfolio},
 	{"cash_only", cashOnlyPortfolio},
 	{"single_stock", singleStockPortfolio},
+	{"valued", valuedPortfolio},
 }
 
 // randomPortfolio draws a portfolio of known and unknown instruments,
@@ -151,6 +195,33 @@ func randomPortfolio(rng *rand.Rand) Portfolio {
 		p.Accounts = append(p.Accounts, acct)
 	}
 	return p
+}
+
+// randomValuedPortfolio is a randomPortfolio with some holdings priced in
+// rupees or euros, some without a price and some in pounds (no rate),
+// valued at testRates in USD or EUR.
+func randomValuedPortfolio(rng *rand.Rand) Portfolio {
+	p := randomPortfolio(rng)
+	for i := range p.Accounts {
+		a := &p.Accounts[i]
+		a.Currency = []string{"", "USD", "EUR", "INR"}[rng.IntN(4)]
+		for j := range a.Positions {
+			in := &a.Positions[j].Instrument
+			switch rng.IntN(8) {
+			case 0:
+				in.Price = 0
+			case 1:
+				in.Currency = "GBP"
+			case 2:
+				in.Currency = "INR"
+			case 3:
+				in.Currency = "EUR"
+			}
+		}
+	}
+	v := testValuation
+	v.Currency = []string{"USD", "EUR"}[rng.IntN(2)]
+	return Valuate(p, v)
 }
 
 // benchPortfolio has 3 accounts of 20 positions each.

@@ -74,3 +74,17 @@ func percentOf(part, whole float64) float64 {
 	}
 	return part / whole * 100
 }
+
+// formatRateValue renders an exchange rate with five significant digits,
+// no trailing zeros and no exponent: 0.011555, 1.0298, 83.47.
+func formatRateValue(rate float64) string {
+	if !(rate > 0) || math.IsInf(rate, 0) {
+		return "0"
+	}
+	decimals := max(4-int(math.Floor(math.Log10(rate))), 0)
+	s := strconv.FormatFloat(rate, 'f', decimals, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}

@@ -2,8 +2,10 @@ package analysis
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
+	"time"
 )
 
 const (
@@ -17,33 +19,69 @@ const (
 )
 
 // Metrics are the numbers the report and the summary are built from,
-// computed once by Analyze. Money is in dollars, percentages are 0..100.
+// computed once by Analyze. Money is in Currency. Every percentage (0..100)
+// is a share of Value, the whole portfolio with its cash, as the charts
+// show it, so a percent in the report is a chart's value over the sum of
+// the chart's values.
 type Metrics struct {
+	// Currency is the ISO 4217 code every amount is in: the portfolio's
+	// (after Valuate), USD when it has none.
+	Currency      string           `json:"currency"`
 	Value         float64          `json:"value"`
 	Cash          float64          `json:"cash"`
 	CashPercent   float64          `json:"cash_percent"`
 	CashInterest  float64          `json:"cash_interest"` // balance-weighted rate, 0..1
 	InvestedValue float64          `json:"invested_value"`
 	Accounts      []AccountSummary `json:"accounts"`
-	// Holdings are positions combined by symbol across accounts, largest first.
+	// Holdings are the valued positions combined by symbol across
+	// accounts, largest first. Unpriced holdings are not among them.
 	Holdings        []Holding `json:"holdings"`
 	LargestPosition *Holding  `json:"largest_position,omitempty"`
-	// HHI is the Herfindahl index of the holdings' shares of the invested
-	// value (0..1); EffectiveHoldings = 1/HHI is the number of equal-sized
-	// holdings that would be as concentrated.
+	// Unpriced are the symbols, sorted, of the holdings that could not be
+	// valued (no price, or no rate to convert it). They are worth nothing
+	// in any total, so they are named instead of counted.
+	Unpriced []string `json:"unpriced"`
+	// Warnings name what could not be valued or is old: the portfolio's,
+	// plus one for each unpriced holding Valuate did not name.
+	Warnings []Warning `json:"warnings"`
+	// Rates are the exchange rates the portfolio was converted at.
+	Rates []RateUsed `json:"rates"`
+	// PriceSources summarize where the valued holdings' prices come from
+	// and the days they are for.
+	PriceSources []PriceSourceSummary `json:"price_sources"`
+	// HHI is the Herfindahl index (0..1) of the shares of the whole value
+	// held in each holding, cash counted as one holding, as the top
+	// holdings chart shows them; EffectiveHoldings = 1/HHI is the number
+	// of equal-sized holdings that would be as concentrated.
 	HHI               float64 `json:"hhi"`
 	EffectiveHoldings float64 `json:"effective_holdings"`
 	// AssetClasses compares each class held or targeted with its target,
-	// as a share of the whole value (cash is a class). Regions do the same
-	// for the invested value, rolled up onto the target's keys.
+	// as a share of the whole value (cash is a class). Regions do the same,
+	// rolled up onto the target's keys, with cash as a region of its own
+	// (targeted at 0 unless the targets name it), as the geographic chart
+	// shows it.
 	AssetClasses     []Drift    `json:"asset_classes"`
 	Regions          []Drift    `json:"regions"`
 	HasAssetTargets  bool       `json:"has_asset_targets"`
 	HasRegionTargets bool       `json:"has_region_targets"`
 	InstrumentTypes  []Exposure `json:"instrument_types"`
 	Trades           []Trade    `json:"trades"`
-	ExpectedReturn   float64    `json:"expected_return"` // blended nominal yearly return of the asset mix
-	Retirement       Readiness  `json:"retirement"`
+	// CashReturn is the yearly return cash is assumed to earn: CashReturn(p),
+	// the figure the retirement simulation assumes. ExpectedReturn is the
+	// blended nominal yearly return of the asset mix, cash earning CashReturn.
+	CashReturn     float64   `json:"cash_return"`
+	ExpectedReturn float64   `json:"expected_return"`
+	Retirement     Readiness `json:"retirement"`
+}
+
+// PriceSourceSummary is how many valued holdings are priced from one
+// source, and the first and last day of their prices ("" when undated).
+type PriceSourceSummary struct {
+	Source   string `json:"source"` // seed, market, amfi, user, or "" when not recorded
+	Holdings int    `json:"holdings"`
+	Undated  int    `json:"undated"` // of Holdings, those whose price has no date
+	Oldest   string `json:"oldest,omitempty"`
+	Newest   string `json:"newest,omitempty"`
 }
 
 // AccountSummary is one account's value.
@@ -111,6 +149,7 @@ type Readiness struct {
 func Analyze(p Portfolio) Metrics {
 	planned := Plan(p)
 	m := Metrics{
+		Currency:         cmp.Or(planned.Currency, "USD"),
 		Value:            planned.Value(),
 		Cash:             planned.Cash(),
 		CashInterest:     cashInterest(planned),
@@ -124,22 +163,128 @@ func Analyze(p Portfolio) Metrics {
 	if len(m.Holdings) > 0 {
 		m.LargestPosition = &m.Holdings[0]
 	}
-	m.HHI = herfindahl(m.Holdings, m.InvestedValue)
+	m.Unpriced = unpricedSymbols(planned)
+	m.Warnings = warningsOf(planned, m.Unpriced)
+	m.Rates = slices.Clone(planned.Rates)
+	if m.Rates == nil {
+		m.Rates = []RateUsed{}
+	}
+	m.PriceSources = priceSources(planned)
+	m.HHI = herfindahl(m.Holdings, m.Cash, m.Value)
 	if m.HHI > 0 {
 		m.EffectiveHoldings = 1 / m.HHI
 	}
 	m.AssetClasses = drifts(exposure(planned, assetClassesOf), planned.AssetClassTargets, m.Value, assetClassOrder)
-	invested := exposure(planned, regionsOf)
-	delete(invested, "cash")
-	m.Regions = drifts(rollUp(invested, planned.RegionTargets), planned.RegionTargets, m.InvestedValue, regionOrder)
+	m.Regions = drifts(rollUp(exposure(planned, regionsOf), planned.RegionTargets), planned.RegionTargets, m.Value, regionOrder)
 	m.InstrumentTypes = typeExposure(planned, m.Value)
 	if m.HasAssetTargets {
 		m.Trades = rebalancingTrades(m.AssetClasses, m.Value)
 	}
-	mix := investmentMix(planned)
-	m.ExpectedReturn = expectedReturn(mix, DefaultReturns())
+	// The same returns the retirement simulation assumes by default, cash
+	// earning CashReturn, so the report and the simulation agree.
+	returns, _ := DefaultRetirementOptions().returnsFor(planned)
+	m.CashReturn = returns["cash"].Mean
+	m.ExpectedReturn = expectedReturn(investmentMix(planned), returns)
 	m.Retirement = readiness(planned, m.Value, m.ExpectedReturn, defaultInflation)
 	return m
+}
+
+// unpriced reports whether the position's instrument has no usable price:
+// flagged by Valuate, or a price no total can count (zero, negative, NaN)
+// in a portfolio that was not valued. Its value is 0 and it is named, not
+// counted.
+func (pos Position) unpriced() bool {
+	return pos.Instrument.Unpriced || !usablePrice(pos.Instrument.Price)
+}
+
+// unpricedSymbols are the sorted symbols of the unpriced positions.
+func unpricedSymbols(p Portfolio) []string {
+	out := []string{}
+	for _, a := range p.Accounts {
+		for _, pos := range a.Positions {
+			if pos.unpriced() && amount(pos.Quantity) > 0 {
+				out = append(out, pos.symbol())
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// warningsOf are p's warnings plus, for a portfolio that did not go
+// through Valuate, one for each unpriced symbol it does not name yet.
+func warningsOf(p Portfolio, unpriced []string) []Warning {
+	out := slices.Clone(p.Warnings)
+	named := map[string]bool{}
+	for _, w := range out {
+		if w.Code == WarnUnpriced || w.Code == WarnNoRate {
+			named[w.Symbol] = true
+		}
+	}
+	for _, sym := range unpriced {
+		if !named[sym] {
+			out = append(out, Warning{Code: WarnUnpriced, Symbol: sym,
+				Message: fmt.Sprintf("%s has no price, so it is left out of every total and chart instead of being counted as worth nothing.", sym)})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Warning) int {
+		return cmp.Or(cmp.Compare(a.Code, b.Code), cmp.Compare(a.Symbol, b.Symbol))
+	})
+	if out == nil {
+		out = []Warning{}
+	}
+	return out
+}
+
+// priceSources counts the valued holdings per price source, in the order
+// seed, market, amfi, user, then any other, then unrecorded.
+func priceSources(p Portfolio) []PriceSourceSummary {
+	type dates struct {
+		symbols, undated map[string]bool
+		oldest, newest   time.Time
+	}
+	bySource := map[string]*dates{}
+	for _, a := range p.Accounts {
+		for _, pos := range a.Positions {
+			if pos.unpriced() || pos.Value() <= 0 {
+				continue
+			}
+			in := pos.Instrument
+			d, ok := bySource[in.PriceSource]
+			if !ok {
+				d = &dates{symbols: map[string]bool{}, undated: map[string]bool{}}
+				bySource[in.PriceSource] = d
+			}
+			d.symbols[pos.symbol()] = true
+			t := in.PriceUpdatedAt
+			switch {
+			case t.IsZero():
+				d.undated[pos.symbol()] = true
+			default:
+				if d.oldest.IsZero() || t.Before(d.oldest) {
+					d.oldest = t
+				}
+				if t.After(d.newest) {
+					d.newest = t
+				}
+			}
+		}
+	}
+	order := []string{"seed", "market", "amfi", "user"}
+	keys := orderedKeys(sortedKeys(bySource), order)
+	if i := slices.Index(keys, ""); i >= 0 { // unrecorded last
+		keys = append(slices.Delete(keys, i, i+1), "")
+	}
+	out := []PriceSourceSummary{}
+	for _, src := range keys {
+		d := bySource[src]
+		s := PriceSourceSummary{Source: src, Holdings: len(d.symbols), Undated: len(d.undated)}
+		if !d.newest.IsZero() {
+			s.Oldest, s.Newest = d.oldest.UTC().Format(time.DateOnly), d.newest.UTC().Format(time.DateOnly)
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func accountSummaries(p Portfolio) []AccountSummary {
@@ -172,6 +317,9 @@ func holdingsOf(p Portfolio) []Holding {
 	bySymbol := map[string]*Holding{}
 	for _, a := range p.Accounts {
 		for _, pos := range a.Positions {
+			if pos.unpriced() {
+				continue // named in Metrics.Unpriced, never a holding worth 0
+			}
 			sym := pos.symbol()
 			h, ok := bySymbol[sym]
 			if !ok {
@@ -186,6 +334,9 @@ func holdingsOf(p Portfolio) []Holding {
 	holdings := make([]Holding, 0, len(bySymbol))
 	for _, sym := range sortedKeys(bySymbol) {
 		h := *bySymbol[sym]
+		if h.Value <= 0 {
+			continue // no shares left: not a holding
+		}
 		h.Percent = percentOf(h.Value, total)
 		holdings = append(holdings, h)
 	}
@@ -193,13 +344,16 @@ func holdingsOf(p Portfolio) []Holding {
 	return holdings
 }
 
-func herfindahl(holdings []Holding, invested float64) float64 {
-	if invested <= 0 {
+// herfindahl is the sum of the squared shares of total held in each
+// holding and in cash, the slices of the top holdings chart.
+func herfindahl(holdings []Holding, cash, total float64) float64 {
+	if total <= 0 || len(holdings) == 0 {
 		return 0
 	}
-	hhi := 0.0
+	share := cash / total
+	hhi := share * share
 	for _, h := range holdings {
-		share := h.Value / invested
+		share := h.Value / total
 		hhi += share * share
 	}
 	return hhi
@@ -232,7 +386,8 @@ func cashInterest(p Portfolio) float64 {
 
 // rollUp maps regions the targets do not name onto "international" when the
 // targets use it (the API's default targets are north_america/international),
-// so holdings in Europe count toward an international target.
+// so holdings in Europe count toward an international target. Cash stays
+// a row of its own, as in the geographic chart.
 func rollUp(dollars allocation, targets allocation) allocation {
 	if _, ok := targets["international"]; !ok {
 		return dollars
@@ -240,7 +395,7 @@ func rollUp(dollars allocation, targets allocation) allocation {
 	out := allocation{}
 	for _, key := range sortedKeys(dollars) {
 		_, targeted := targets[key]
-		if targeted {
+		if targeted || key == "cash" {
 			out[key] += dollars[key]
 			continue
 		}
@@ -300,6 +455,9 @@ func typeExposure(p Portfolio, total float64) []Exposure {
 	dollars := allocation{}
 	for _, a := range p.Accounts {
 		for _, pos := range a.Positions {
+			if pos.unpriced() || pos.Value() <= 0 {
+				continue
+			}
 			dollars[cmp.Or(instrumentKind(pos.Instrument.Type), "other")] += pos.Value()
 		}
 	}

@@ -16,8 +16,11 @@ type ReportPayload struct {
 	Agent       string    `json:"agent"`
 }
 
-// reportSections are the report's ## headings, in order.
-var reportSections = []string{"Executive Summary", "Portfolio Composition", "Diversification", "Risk",
+// reportSections are the report's ## headings, in order. Data quality
+// comes right after the Executive Summary, before any table: a reader
+// should know which holdings the numbers leave out, and how old the prices
+// and rates behind them are, before reading the numbers.
+var reportSections = []string{"Executive Summary", "Data quality", "Portfolio Composition", "Diversification", "Risk",
 	"Retirement Readiness", "Recommendations", "Conclusion"}
 
 const (
@@ -51,7 +54,7 @@ func renderReport(m Metrics, now time.Time) string {
 	var b markdown
 	b.heading(1, "Portfolio Analysis Report")
 	b.paragraph("_Prepared " + now.UTC().Format("January 2, 2006") + "._")
-	writers := []func(*markdown, Metrics){writeExecutiveSummary, writeComposition, writeDiversification,
+	writers := []func(*markdown, Metrics){writeExecutiveSummary, writeDataQuality, writeComposition, writeDiversification,
 		writeRisk, writeRetirementReadiness, writeRecommendations, writeConclusion}
 	for i, write := range writers {
 		b.heading(2, reportSections[i])
@@ -60,32 +63,163 @@ func renderReport(m Metrics, now time.Time) string {
 	return strings.TrimRight(b.String(), "\n") + "\n"
 }
 
+// money formats an amount in the metrics' currency.
+func (m Metrics) money(x float64) string { return formatMoneyIn(x, m.Currency) }
+
+// todays names the money of today's purchasing power: "today's dollars".
+func (m Metrics) todays() string {
+	if m.Currency == "" || m.Currency == "USD" {
+		return "today's dollars"
+	}
+	return "today's money (" + m.Currency + ")"
+}
+
+// unpricedHeadline names the holdings no total counts, or nothing.
+func unpricedHeadline(m Metrics) string {
+	switch len(m.Unpriced) {
+	case 0:
+		return ""
+	case 1:
+		return m.Unpriced[0] + " has no usable price, so it is left out of every total (see Data quality)."
+	}
+	return joinAnd(m.Unpriced) + " have no usable price, so they are left out of every total (see Data quality)."
+}
+
+// holdingNoun is "valued holding" when some holdings could not be valued.
+func holdingNoun(m Metrics) string {
+	if len(m.Unpriced) > 0 {
+		return "valued holding"
+	}
+	return "holding"
+}
+
+// percentBase states, once, what every percentage of the report is a share of.
+func percentBase(m Metrics) string {
+	return fmt.Sprintf("Percentages are shares of your whole portfolio of %s, cash included.", m.money(m.Value))
+}
+
 func writeExecutiveSummary(b *markdown, m Metrics) {
+	if m.Value <= 0 && len(m.Unpriced) > 0 {
+		b.paragraph("There is nothing to analyze yet: none of your holdings could be valued and no account holds cash.",
+			unpricedHeadline(m), "The sections below say what to set up first.")
+		return
+	}
 	if m.Value <= 0 {
-		b.paragraph("There is nothing to analyze yet: no account holds cash or positions, so the portfolio is worth "+formatMoney(0)+".",
+		b.paragraph("There is nothing to analyze yet: no account holds cash or positions, so the portfolio is worth "+m.money(0)+".",
 			"The sections below say what to set up first.")
 		return
 	}
 	if len(m.Holdings) == 0 {
-		b.paragraph(fmt.Sprintf("Your portfolio is worth **%s** across %s, all of it in cash.", formatMoney(m.Value), plural(len(m.Accounts), "account")),
-			readinessHeadline(m))
+		b.paragraph(fmt.Sprintf("Your portfolio is worth **%s** across %s, all of it in cash.", m.money(m.Value), plural(len(m.Accounts), "account")),
+			unpricedHeadline(m), readinessHeadline(m))
+		b.paragraph(percentBase(m))
 		return
 	}
 	b.paragraph(
-		fmt.Sprintf("Your portfolio is worth **%s** across %s and %s.", formatMoney(m.Value),
-			plural(len(m.Accounts), "account"), plural(len(m.Holdings), "holding")),
+		fmt.Sprintf("Your portfolio is worth **%s** across %s and %s.", m.money(m.Value),
+			plural(len(m.Accounts), "account"), plural(len(m.Holdings), holdingNoun(m))),
+		unpricedHeadline(m),
 		cashHeadline(m),
 		fmt.Sprintf("The largest position, %s, is %s of the total.", m.LargestPosition.Symbol, formatPercent(m.LargestPosition.Percent)),
 		driftHeadline(m),
 		readinessHeadline(m),
 	)
+	b.paragraph(percentBase(m))
+}
+
+// writeDataQuality names every warning (unpriced holdings, old prices,
+// old or missing rates), the exchange rates used with their dates, and
+// where the prices come from. A portfolio with nothing to warn about gets
+// one sentence saying so.
+func writeDataQuality(b *markdown, m Metrics) {
+	sources := priceSourcesPhrase(m.PriceSources)
+	if len(m.Warnings) == 0 && len(m.Rates) == 0 {
+		switch {
+		case len(m.Holdings) > 0 && sources != "":
+			b.paragraph(fmt.Sprintf("Every holding was valued at a current price in %s (%s).", m.Currency, sources))
+		case len(m.Holdings) > 0:
+			b.paragraph(fmt.Sprintf("Every holding was valued at a current price in %s.", m.Currency))
+		case m.Value > 0:
+			b.paragraph(fmt.Sprintf("Everything is cash in %s, so no price or exchange rate was needed.", m.Currency))
+		default:
+			b.paragraph("There is nothing to value yet, so no price or exchange rate was needed.")
+		}
+		return
+	}
+	if len(m.Warnings) > 0 {
+		b.paragraph("What these numbers leave out or may have wrong:")
+		items := make([]string, len(m.Warnings))
+		for i, w := range m.Warnings {
+			items[i] = w.Message
+		}
+		b.bullets(items)
+	}
+	if len(m.Rates) > 0 {
+		b.paragraph(fmt.Sprintf("Amounts in other currencies were converted to %s at these exchange rates:", m.Currency))
+		items := make([]string, len(m.Rates))
+		for i, r := range m.Rates {
+			items[i] = rateText(r)
+		}
+		b.bullets(items)
+	}
+	if sources != "" {
+		b.paragraph("Prices used: " + sources + ".")
+	}
+}
+
+// rateText phrases a rate: "1 INR = 0.01134 USD, European Central Bank
+// reference rate of 2026-11-20".
+func rateText(r RateUsed) string {
+	s := fmt.Sprintf("1 %s = %s %s, European Central Bank reference rate of %s", r.From, formatRateValue(r.Rate), r.To, r.AsOf)
+	if r.Stale {
+		s += " (not today's)"
+	}
+	return s
+}
+
+// priceSourceNames say where a price comes from, by PriceSource.
+var priceSourceNames = map[string]string{
+	"seed":   "reference prices",
+	"market": "market prices",
+	"amfi":   "AMFI net asset values",
+	"user":   "prices you entered",
+	"":       "prices from an unrecorded source",
+}
+
+// priceSourcesPhrase summarizes the price sources: "14 holdings at market
+// prices of 2025-01-14 to 2025-01-15, 2 at prices you entered of 2024-12-01".
+func priceSourcesPhrase(sources []PriceSourceSummary) string {
+	var parts []string
+	for i, s := range sources {
+		name, ok := priceSourceNames[s.Source]
+		if !ok {
+			name = s.Source + " prices"
+		}
+		when := "without a date"
+		switch {
+		case s.Newest == "":
+		case s.Oldest == s.Newest:
+			when = "of " + s.Newest
+		default:
+			when = "of " + s.Oldest + " to " + s.Newest
+		}
+		if s.Newest != "" && s.Undated > 0 {
+			when += fmt.Sprintf(" (%d undated)", s.Undated)
+		}
+		count := plural(s.Holdings, "holding")
+		if i > 0 {
+			count = fmt.Sprint(s.Holdings)
+		}
+		parts = append(parts, fmt.Sprintf("%s at %s %s", count, name, when))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func cashHeadline(m Metrics) string {
 	if m.Cash <= 0 {
 		return "There is no cash buffer."
 	}
-	return fmt.Sprintf("Cash makes up %s (%s).", formatPercent(m.CashPercent), formatMoney(m.Cash))
+	return fmt.Sprintf("Cash makes up %s (%s), earning %s a year.", formatPercent(m.CashPercent), m.money(m.Cash), formatRate(m.CashReturn))
 }
 
 // driftHeadline names the asset classes furthest from target.
@@ -128,8 +262,8 @@ func readinessHeadline(m Metrics) string {
 	if r.Need <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("Without new savings the portfolio would reach about %s in today's dollars in %s, %s of the %s your retirement income target calls for.",
-		formatMoney(r.ProjectedValue), plural(r.YearsUntilRetirement, "year"), formatPercent(r.FundedRatio*100), formatMoney(r.Need))
+	return fmt.Sprintf("Without new savings the portfolio would reach about %s in %s in %s, %s of the %s your retirement income target calls for.",
+		m.money(r.ProjectedValue), m.todays(), plural(r.YearsUntilRetirement, "year"), formatPercent(r.FundedRatio*100), m.money(r.Need))
 }
 
 func writeComposition(b *markdown, m Metrics) {
@@ -137,30 +271,33 @@ func writeComposition(b *markdown, m Metrics) {
 		b.paragraph("No accounts hold any value yet.")
 		return
 	}
+	// The percentages are the charts': a class's or a holding's value over
+	// the whole portfolio, cash included (stated once, in the summary).
 	var classRows [][]string
 	for _, d := range m.AssetClasses {
 		if d.Value > 0 {
-			classRows = append(classRows, []string{d.Name, formatMoney(d.Value), formatPercent(d.CurrentPercent)})
+			classRows = append(classRows, []string{d.Name, m.money(d.Value), formatPercent(d.CurrentPercent)})
 		}
 	}
 	b.table("lrr", []string{"Asset class", "Value", "Share"}, classRows)
 
 	accountRows := make([][]string, len(m.Accounts))
 	for i, a := range m.Accounts {
-		accountRows[i] = []string{a.Name, formatMoney(a.Cash), formatMoney(a.Invested), formatMoney(a.Value)}
+		accountRows[i] = []string{a.Name, m.money(a.Cash), m.money(a.Invested), m.money(a.Value)}
 	}
 	b.table("lrrr", []string{"Account", "Cash", "Positions", "Total"}, accountRows)
 
 	if len(m.Holdings) == 0 {
-		b.paragraph("There are no positions: every dollar is in cash.")
+		b.paragraph("There are no valued positions: all of the money is in cash.")
 		return
 	}
 	var holdingRows [][]string
 	for _, h := range m.Holdings[:min(topHoldingsShown, len(m.Holdings))] {
-		holdingRows = append(holdingRows, []string{h.Symbol, displayName(h.Type), formatMoney(h.Value), formatPercent(h.Percent)})
+		holdingRows = append(holdingRows, []string{h.Symbol, displayName(h.Type), m.money(h.Value), formatPercent(h.Percent)})
 	}
 	b.paragraph(fmt.Sprintf("Largest holdings (%d of %d), combined across accounts:", len(holdingRows), len(m.Holdings)))
 	b.table("llrr", []string{"Holding", "Type", "Value", "Share"}, holdingRows)
+	b.paragraph(unpricedHeadline(m))
 
 	var types []string
 	for _, t := range m.InstrumentTypes {
@@ -172,22 +309,37 @@ func writeComposition(b *markdown, m Metrics) {
 func writeDiversification(b *markdown, m Metrics) {
 	if len(m.Holdings) == 0 {
 		b.paragraph("With no positions there is nothing to diversify yet.")
-		writeDriftTable(b, "Asset class", m.AssetClasses, m.HasAssetTargets, wholePortfolio)
+		writeDriftTable(b, m, "Asset class", m.AssetClasses, m.HasAssetTargets, "")
 		return
 	}
 	b.paragraph(positionCountSentences(m)...)
-	writeDriftTable(b, "Asset class", m.AssetClasses, m.HasAssetTargets, wholePortfolio)
-	writeDriftTable(b, "Region", m.Regions, m.HasRegionTargets, "of the invested value; regions without a target of their own count as international")
+	writeDriftTable(b, m, "Asset class", m.AssetClasses, m.HasAssetTargets, "")
+	writeDriftTable(b, m, "Region", m.Regions, m.HasRegionTargets, regionBasis(m))
 }
 
-const wholePortfolio = "of the whole portfolio, cash included"
+// regionBasis explains the region rows: region targets are usually meant
+// for the invested money, but the shares are of the whole portfolio like
+// every other percentage, so cash is a row of its own.
+func regionBasis(m Metrics) string {
+	basis := "cash is a row of its own, as in the geographic chart"
+	for _, d := range m.Regions {
+		if d.Key == "international" && d.TargetPercent > 0 {
+			return basis + "; regions without a target of their own count as international"
+		}
+	}
+	return basis
+}
 
 func positionCountSentences(m Metrics) []string {
-	if len(m.Holdings) == 1 {
+	if len(m.Holdings) == 1 && m.Cash <= 0 {
 		return []string{fmt.Sprintf("%s is your only position, so the portfolio is as concentrated as it can be (Herfindahl index 1.000).", m.LargestPosition.Symbol)}
 	}
+	if len(m.Holdings) == 1 {
+		return []string{fmt.Sprintf("%s is your only position, %s of the portfolio; with cash as the rest, the Herfindahl index is %.3f, as concentrated as %.1f equal-sized holdings would be.",
+			m.LargestPosition.Symbol, formatPercent(m.LargestPosition.Percent), m.HHI, m.EffectiveHoldings)}
+	}
 	out := []string{
-		fmt.Sprintf("You hold %s. The Herfindahl index of their weights is %.3f, as concentrated as %.1f equal-sized positions would be.",
+		fmt.Sprintf("You hold %s. The Herfindahl index of their shares of the portfolio, cash counted as one more, is %.3f, as concentrated as %.1f equal-sized holdings would be.",
 			plural(len(m.Holdings), "distinct position"), m.HHI, m.EffectiveHoldings),
 		fmt.Sprintf("The largest, %s, is %s of the portfolio.", m.LargestPosition.Symbol, formatPercent(m.LargestPosition.Percent)),
 	}
@@ -199,13 +351,17 @@ func positionCountSentences(m Metrics) []string {
 
 // writeDriftTable compares current shares with targets, or lists the
 // shares alone when no targets are set.
-func writeDriftTable(b *markdown, label string, ds []Drift, hasTargets bool, basis string) {
+func writeDriftTable(b *markdown, m Metrics, label string, ds []Drift, hasTargets bool, basis string) {
+	note := ""
+	if basis != "" {
+		note = " (" + basis + ")"
+	}
 	if !hasTargets {
 		var rows [][]string
 		for _, d := range ds {
-			rows = append(rows, []string{d.Name, formatMoney(d.Value), formatPercent(d.CurrentPercent)})
+			rows = append(rows, []string{d.Name, m.money(d.Value), formatPercent(d.CurrentPercent)})
 		}
-		b.paragraph(fmt.Sprintf("%s exposure (%s); no targets are set to compare with:", label, basis))
+		b.paragraph(fmt.Sprintf("%s exposure%s; no targets are set to compare with:", label, note))
 		if len(rows) > 0 {
 			b.table("lrr", []string{label, "Value", "Current"}, rows)
 		}
@@ -215,7 +371,7 @@ func writeDriftTable(b *markdown, label string, ds []Drift, hasTargets bool, bas
 	for i, d := range ds {
 		rows[i] = []string{d.Name, formatPercent(d.CurrentPercent), formatPercent(d.TargetPercent), formatPoints(d.Drift)}
 	}
-	b.paragraph(fmt.Sprintf("%s drift against your targets (%s):", label, basis))
+	b.paragraph(fmt.Sprintf("%s drift against your targets%s:", label, note))
 	b.table("lrrr", []string{label, "Current", "Target", "Drift"}, rows)
 }
 
@@ -230,19 +386,19 @@ func writeRisk(b *markdown, m Metrics) {
 	}
 	equity := m.assetClass("equity")
 	b.paragraph(fmt.Sprintf("Equity is %s of the portfolio. If stocks fell %s, about as much as in early 2020, the portfolio would lose about %s (%s).",
-		formatPercent(equity.CurrentPercent), formatPercent(stressDecline*100), formatMoney(equity.Value*stressDecline),
+		formatPercent(equity.CurrentPercent), formatPercent(stressDecline*100), m.money(equity.Value*stressDecline),
 		formatPercent(equity.CurrentPercent*stressDecline)))
 	b.bullets(riskNotes(m))
 }
 
 func cashOnlyRisk(m Metrics) string {
-	loss := m.Cash * math.Max(defaultInflation-m.CashInterest, 0)
+	loss := m.Cash * math.Max(defaultInflation-m.CashReturn, 0)
 	if loss <= 0 {
 		return fmt.Sprintf("Everything is in cash earning %s, which keeps pace with %s inflation but will not grow toward retirement.",
-			formatPercent(m.CashInterest*100), formatPercent(defaultInflation*100))
+			formatRate(m.CashReturn), formatPercent(defaultInflation*100))
 	}
 	return fmt.Sprintf("Everything is in cash: no market risk, but at %s interest and %s inflation it loses about %s of purchasing power a year.",
-		formatPercent(m.CashInterest*100), formatPercent(defaultInflation*100), formatMoney(loss))
+		formatRate(m.CashReturn), formatPercent(defaultInflation*100), m.money(loss))
 }
 
 // riskNotes are the risks of what the portfolio holds, each with its numbers.
@@ -257,7 +413,7 @@ func concentrationNote(m Metrics) string {
 	if m.HHI < concentratedHHI {
 		return ""
 	}
-	return fmt.Sprintf("**Concentration:** a Herfindahl index of %.3f means the portfolio behaves like %.1f equal-sized positions, so very few holdings decide the outcome.",
+	return fmt.Sprintf("**Concentration:** a Herfindahl index of %.3f means the portfolio behaves like %.1f equal-sized holdings, so very few holdings decide the outcome.",
 		m.HHI, m.EffectiveHoldings)
 }
 
@@ -272,7 +428,7 @@ func singleStockNote(m Metrics) string {
 		symbols = append(symbols, h.Symbol)
 	}
 	return fmt.Sprintf("**Single stocks** (%s; %s, %s): one company's bad news can halve its price, so keep each under %s of the portfolio.",
-		strings.Join(symbols, ", "), formatMoney(value), formatPercent(percentOf(value, m.Value)), formatPercent(singleStockLimit))
+		strings.Join(symbols, ", "), m.money(value), formatPercent(percentOf(value, m.Value)), formatPercent(singleStockLimit))
 }
 
 func bondNote(m Metrics) string {
@@ -281,7 +437,7 @@ func bondNote(m Metrics) string {
 		return ""
 	}
 	return fmt.Sprintf("**Bonds** (%s, %s): bond prices fall when interest rates rise, by about the fund's duration in percent per point; a long-term Treasury fund (duration near 17 years) would lose about 17%% if rates rose one point.",
-		formatMoney(bonds.Value), formatPercent(bonds.CurrentPercent))
+		m.money(bonds.Value), formatPercent(bonds.CurrentPercent))
 }
 
 func realEstateNote(m Metrics) string {
@@ -290,7 +446,7 @@ func realEstateNote(m Metrics) string {
 		return ""
 	}
 	return fmt.Sprintf("**Real estate** (%s, %s): REITs pay steady income but are sensitive to interest rates and fall with stocks in downturns.",
-		formatMoney(re.Value), formatPercent(re.CurrentPercent))
+		m.money(re.Value), formatPercent(re.CurrentPercent))
 }
 
 func commodityNote(m Metrics) string {
@@ -299,7 +455,7 @@ func commodityNote(m Metrics) string {
 		return ""
 	}
 	return fmt.Sprintf("**Commodities** (%s, %s): they pay no income and swing about %s a year; a 5–10%% slice hedges inflation without dominating returns.",
-		formatMoney(c.Value), formatPercent(c.CurrentPercent), formatPercent(DefaultReturns()["commodities"].StdDev*100))
+		m.money(c.Value), formatPercent(c.CurrentPercent), formatPercent(DefaultReturns()["commodities"].StdDev*100))
 }
 
 func mutualFundNote(m Metrics) string {
@@ -325,9 +481,9 @@ func cashDragNote(m Metrics) string {
 	if excess <= 0 {
 		return ""
 	}
-	lost := excess * math.Max(m.ExpectedReturn-m.CashInterest, 0)
+	lost := excess * math.Max(m.ExpectedReturn-m.CashReturn, 0)
 	return fmt.Sprintf("**Cash drag:** cash is %s of the portfolio, above a %s buffer, and earns %s. The %s above the buffer would earn about %s more a year at the portfolio's %s expected return.",
-		formatPercent(m.CashPercent), formatPercent(cashBuffer), formatPercent(m.CashInterest*100), formatMoney(excess), formatMoney(lost), formatPercent(m.ExpectedReturn*100))
+		formatPercent(m.CashPercent), formatPercent(cashBuffer), formatRate(m.CashReturn), m.money(excess), m.money(lost), formatPercent(m.ExpectedReturn*100))
 }
 
 // excessCash is the cash above the buffer worth keeping.
@@ -351,32 +507,33 @@ func writeRetirementReadiness(b *markdown, m Metrics) {
 		b.paragraph("No target retirement income is set, so readiness cannot be measured. Set one in your profile.")
 		return
 	}
-	b.paragraph(fmt.Sprintf("A retirement income of %s a year needs about %s saved, in today's dollars (25× the income, the 4%% rule).",
-		formatMoney(r.TargetIncome), formatMoney(r.Need)))
+	b.paragraph(fmt.Sprintf("A retirement income of %s a year needs about %s saved, in %s (25× the income, the 4%% rule).",
+		m.money(r.TargetIncome), m.money(r.Need), m.todays()))
 	if m.Value <= 0 {
-		b.paragraph(savingsSentence(r, "With nothing invested yet"))
+		b.paragraph(savingsSentence(m, "With nothing invested yet"))
 		return
 	}
 	b.paragraph(
 		fmt.Sprintf("Over the long run your current mix is expected to return %s a year, %s after %s inflation.",
 			formatPercent(m.ExpectedReturn*100), formatPercent(r.RealReturn*100), formatPercent(defaultInflation*100)),
-		fmt.Sprintf("At that rate, and without new contributions, %s grows to about %s in today's dollars in %s: %s of the goal.",
-			formatMoney(m.Value), formatMoney(r.ProjectedValue), plural(r.YearsUntilRetirement, "year"), formatPercent(r.FundedRatio*100)),
-		savingsSentence(r, "To close the gap"),
+		fmt.Sprintf("At that rate, and without new contributions, %s grows to about %s in %s in %s: %s of the goal.",
+			m.money(m.Value), m.money(r.ProjectedValue), m.todays(), plural(r.YearsUntilRetirement, "year"), formatPercent(r.FundedRatio*100)),
+		savingsSentence(m, "To close the gap"),
 	)
 	b.paragraph("The retirement simulation in this analysis adds market swings and your planned contributions to this estimate.")
 }
 
-func savingsSentence(r Readiness, lead string) string {
+func savingsSentence(m Metrics, lead string) string {
+	r := m.Retirement
 	switch {
 	case r.FundedRatio >= 1:
 		return "On these assumptions you are on track even without new savings."
 	case r.YearsUntilRetirement == 0:
 		return fmt.Sprintf("You are at retirement age, so the %s gap cannot be saved over time; consider a lower withdrawal or working longer.",
-			formatMoney(r.Need-r.ProjectedValue))
+			m.money(r.Need-r.ProjectedValue))
 	}
-	return fmt.Sprintf("%s, you would need to save about %s a year (today's dollars) for %s.",
-		lead, formatMoney(r.AnnualSavingsNeeded), plural(r.YearsUntilRetirement, "year"))
+	return fmt.Sprintf("%s, you would need to save about %s a year (%s) for %s.",
+		lead, m.money(r.AnnualSavingsNeeded), m.todays(), plural(r.YearsUntilRetirement, "year"))
 }
 
 func writeRecommendations(b *markdown, m Metrics) {
@@ -385,7 +542,7 @@ func writeRecommendations(b *markdown, m Metrics) {
 			b.paragraph("To bring your asset mix back to target:")
 			var trades []string
 			for _, t := range m.Trades {
-				trades = append(trades, tradeText(t))
+				trades = append(trades, tradeText(m, t))
 			}
 			b.bullets(trades)
 		} else {
@@ -396,8 +553,8 @@ func writeRecommendations(b *markdown, m Metrics) {
 }
 
 // tradeText phrases a trade: "Sell $12,345.67 of equity".
-func tradeText(t Trade) string {
-	amount := formatMoney(t.Amount)
+func tradeText(m Metrics, t Trade) string {
+	amount := m.money(t.Amount)
 	switch {
 	case t.AssetClass == "cash" && t.Action == "sell":
 		return "Invest " + amount + " of idle cash"
@@ -414,23 +571,39 @@ func tradeText(t Trade) string {
 // first. The summary stage draws on the same list.
 func advice(m Metrics) []string {
 	if m.Value <= 0 {
-		return emptyPortfolioAdvice(m)
+		return append(nonEmpty(priceAdvice(m)), emptyPortfolioAdvice(m)...)
 	}
-	out := append(stockTrims(m), nonEmpty(cashAdvice(m), regionAdvice(m), savingsAdvice(m), feeAdvice(m), targetsAdvice(m))...)
+	out := append(nonEmpty(priceAdvice(m)), stockTrims(m)...)
+	out = append(out, nonEmpty(cashAdvice(m), regionAdvice(m), savingsAdvice(m), feeAdvice(m), targetsAdvice(m))...)
 	if len(out) == 0 {
 		out = append(out, "Keep your current course: review the portfolio once a year and rebalance when any asset class drifts more than 5 points from target.")
 	}
 	return out
 }
 
+// priceAdvice asks for the prices no total could count; until they are
+// there every number of the analysis leaves those holdings out.
+func priceAdvice(m Metrics) string {
+	switch len(m.Unpriced) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("Check the symbol of %s or enter its price, so that it counts in your totals; it is left out until it has one.", m.Unpriced[0])
+	}
+	return fmt.Sprintf("Check the symbols of %s or enter their prices, so that they count in your totals; they are left out until they have one.", joinAnd(m.Unpriced))
+}
+
 func emptyPortfolioAdvice(m Metrics) []string {
 	out := []string{"Add your accounts with their cash balances and positions so the analysis has something to work with."}
+	if len(m.Unpriced) > 0 {
+		out = nil
+	}
 	if !m.HasAssetTargets {
 		out = append(out, "Set asset-class targets (for example 70% equity, 30% fixed income) to guide your first investments.")
 	}
 	if r := m.Retirement; r.AnnualSavingsNeeded > 0 {
-		out = append(out, fmt.Sprintf("Start saving about %s a year (today's dollars) to reach %s by retirement in %s.",
-			formatMoney(r.AnnualSavingsNeeded), formatMoney(r.Need), plural(r.YearsUntilRetirement, "year")))
+		out = append(out, fmt.Sprintf("Start saving about %s a year (%s) to reach %s by retirement in %s.",
+			m.money(r.AnnualSavingsNeeded), m.todays(), m.money(r.Need), plural(r.YearsUntilRetirement, "year")))
 	}
 	return out
 }
@@ -443,7 +616,7 @@ func stockTrims(m Metrics) []string {
 			continue // trimming a fraction of a point is not worth a trade
 		}
 		out = append(out, fmt.Sprintf("Trim %s from %s to %s of the portfolio by selling about %s, and spread it over broad funds.",
-			h.Symbol, formatPercent(h.Percent), formatPercent(singleStockLimit), formatMoney(h.Value-singleStockLimit/100*m.Value)))
+			h.Symbol, formatPercent(h.Percent), formatPercent(singleStockLimit), m.money(h.Value-singleStockLimit/100*m.Value)))
 	}
 	return out
 }
@@ -454,7 +627,7 @@ func cashAdvice(m Metrics) string {
 	if excess <= 0 || tradesCash(m) {
 		return ""
 	}
-	return fmt.Sprintf("Invest about %s of your %s cash, keeping a %s emergency buffer.", formatMoney(excess), formatMoney(m.Cash), formatPercent(cashBuffer))
+	return fmt.Sprintf("Invest about %s of your %s cash, keeping a %s emergency buffer.", m.money(excess), m.money(m.Cash), formatPercent(cashBuffer))
 }
 
 func tradesCash(m Metrics) bool {
@@ -481,7 +654,7 @@ func regionAdvice(m Metrics) string {
 		return ""
 	}
 	return fmt.Sprintf("Shift about %s toward %s holdings to lift them from %s to your %s target, for example through a broad index fund.",
-		formatMoney(-under.Drift/100*m.InvestedValue), regionPhrase(under.Key), formatPercent(under.CurrentPercent), formatPercent(under.TargetPercent))
+		m.money(-under.Drift/100*m.Value), regionPhrase(under.Key), formatPercent(under.CurrentPercent), formatPercent(under.TargetPercent))
 }
 
 func regionPhrase(key string) string {
@@ -499,8 +672,8 @@ func savingsAdvice(m Metrics) string {
 	if r.AnnualSavingsNeeded <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("Save about %s a year (today's dollars) toward retirement to reach %s in %s.",
-		formatMoney(r.AnnualSavingsNeeded), formatMoney(r.Need), plural(r.YearsUntilRetirement, "year"))
+	return fmt.Sprintf("Save about %s a year (%s) toward retirement to reach %s in %s.",
+		m.money(r.AnnualSavingsNeeded), m.todays(), m.money(r.Need), plural(r.YearsUntilRetirement, "year"))
 }
 
 func feeAdvice(m Metrics) string {
@@ -544,7 +717,7 @@ func writeConclusion(b *markdown, m Metrics) {
 	if len(m.Trades) == 0 {
 		next = lowerFirst(advice(m)[0])
 	}
-	b.paragraph(fmt.Sprintf("Overall, this is %s portfolio of %s that is %s%s.", kind, formatMoney(m.Value), onTarget, readiness),
+	b.paragraph(fmt.Sprintf("Overall, this is %s portfolio of %s that is %s%s.", kind, m.money(m.Value), onTarget, readiness),
 		"The most valuable next step: "+next)
 }
 

@@ -35,8 +35,11 @@ func TestReportOfEveryFixture(t *testing.T) {
 
 func TestReportOfRandomPortfolios(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for range 200 {
+	for i := range 300 {
 		p := randomPortfolio(rng)
+		if i%3 == 0 {
+			p = randomValuedPortfolio(rng)
+		}
 		p.YearsUntilRetirement = rng.IntN(40)
 		if rng.IntN(4) == 0 {
 			p.AssetClassTargets, p.RegionTargets, p.TargetRetirementIncome = nil, nil, 0

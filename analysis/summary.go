@@ -33,38 +33,58 @@ func Summarize(m Metrics, charts ChartsPayload, ret RetirementPayload) SummaryPa
 
 func summarySentence(m Metrics, ret RetirementPayload) string {
 	switch {
+	case m.Value <= 0 && len(m.Unpriced) > 0:
+		return "None of your holdings could be valued and no account holds cash, so there is nothing to analyze yet: " + unpricedFinding(m)
 	case m.Value <= 0 && ret.Paths == 0:
-		return "Your portfolio is worth " + formatMoney(0) + " and there is nothing to simulate yet; add your accounts and positions to get a full analysis."
+		return "Your portfolio is worth " + m.money(0) + " and there is nothing to simulate yet; add your accounts and positions to get a full analysis."
 	case ret.Paths == 0:
-		return fmt.Sprintf("Your portfolio is worth %s; no retirement simulation was run.", formatMoney(m.Value))
+		return fmt.Sprintf("Your portfolio is worth %s; no retirement simulation was run.", m.money(m.Value))
 	}
 	return fmt.Sprintf("Your portfolio is worth %s, and in %s of %s simulated market paths your savings last through retirement.",
-		formatMoney(m.Value), formatPercent(ret.SuccessRate), groupThousands(int64(ret.Paths)))
+		m.money(m.Value), formatPercent(ret.SuccessRate), groupThousands(int64(ret.Paths)))
 }
 
 func findings(m Metrics, charts ChartsPayload, ret RetirementPayload) []string {
 	if m.Value <= 0 {
-		return nil
+		return nonEmpty(unpricedFinding(m))
 	}
 	return nonEmpty(
-		largestSliceFinding("asset class", charts.AssetClassDistribution, m.Value),
+		unpricedFinding(m),
+		largestSliceFinding(m, "asset class", charts.AssetClassDistribution),
 		driftFinding(m),
 		concentrationFinding(m),
 		cashFinding(m),
-		retirementFinding(ret),
-		largestSliceFinding("region", charts.GeographicExposure, m.Value),
+		retirementFinding(m, ret),
+		largestSliceFinding(m, "region", charts.GeographicExposure),
 	)
 }
 
 // largestSliceFinding names the chart's largest slice other than cash,
-// which cashFinding covers.
-func largestSliceFinding(what string, chart Chart, total float64) string {
+// which cashFinding covers. Its percent is the chart's: the slice over
+// the sum of the slices, which is the whole portfolio with its cash.
+func largestSliceFinding(m Metrics, what string, chart Chart) string {
 	i := slices.IndexFunc(chart.Data, func(s Slice) bool { return s.Name != "Cash" })
 	if i < 0 {
 		return ""
 	}
 	top := chart.Data[i]
-	return fmt.Sprintf("%s is the largest %s at %s (%s of the portfolio).", top.Name, what, formatMoney(top.Value), formatPercent(percentOf(top.Value, total)))
+	total := 0.0
+	for _, s := range chart.Data {
+		total += s.Value
+	}
+	return fmt.Sprintf("%s is the largest %s at %s (%s of the portfolio).", top.Name, what, m.money(top.Value), formatPercent(percentOf(top.Value, total)))
+}
+
+// unpricedFinding names the holdings no total counts; it comes first so
+// that the cut to six findings never drops it.
+func unpricedFinding(m Metrics) string {
+	switch len(m.Unpriced) {
+	case 0:
+		return ""
+	case 1:
+		return m.Unpriced[0] + " has no usable price, so it is left out of every total, chart and percentage."
+	}
+	return joinAnd(m.Unpriced) + " have no usable price, so they are left out of every total, chart and percentage."
 }
 
 func driftFinding(m Metrics) string {
@@ -86,33 +106,37 @@ func concentrationFinding(m Metrics) string {
 	case 1:
 		return fmt.Sprintf("%s is the only position: %s of the portfolio.", m.LargestPosition.Symbol, formatPercent(m.LargestPosition.Percent))
 	}
-	return fmt.Sprintf("The largest position, %s, is %s of the portfolio; the %s behave like %.1f equal-sized ones (Herfindahl index %.3f).",
-		m.LargestPosition.Symbol, formatPercent(m.LargestPosition.Percent), plural(len(m.Holdings), "position"), m.EffectiveHoldings, m.HHI)
+	positions := plural(len(m.Holdings), "position")
+	if m.Cash > 0 {
+		positions += " and cash"
+	}
+	return fmt.Sprintf("The largest position, %s, is %s of the portfolio; the %s behave like %.1f equal-sized holdings (Herfindahl index %.3f).",
+		m.LargestPosition.Symbol, formatPercent(m.LargestPosition.Percent), positions, m.EffectiveHoldings, m.HHI)
 }
 
 func cashFinding(m Metrics) string {
 	if m.Cash <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("Cash is %s of the portfolio (%s), earning %s.", formatPercent(m.CashPercent), formatMoney(m.Cash), formatPercent(m.CashInterest*100))
+	return fmt.Sprintf("Cash is %s of the portfolio (%s), earning %s a year.", formatPercent(m.CashPercent), m.money(m.Cash), formatRate(m.CashReturn))
 }
 
-func retirementFinding(ret RetirementPayload) string {
+func retirementFinding(m Metrics, ret RetirementPayload) string {
 	if ret.Paths == 0 {
 		return ""
 	}
 	return fmt.Sprintf("The median simulated value at retirement is %s (10th percentile %s, 90th %s).",
-		formatMoney(ret.Percentiles.P50), formatMoney(ret.Percentiles.P10), formatMoney(ret.Percentiles.P90))
+		m.money(ret.Percentiles.P50), m.money(ret.Percentiles.P10), m.money(ret.Percentiles.P90))
 }
 
 // genericFindings pad the findings of a portfolio with little to say.
 func genericFindings(m Metrics) []string {
 	out := []string{"You have no accounts with cash or positions yet."}
 	if len(m.Accounts) > 0 {
-		out[0] = fmt.Sprintf("The portfolio is worth %s across %s.", formatMoney(m.Value), plural(len(m.Accounts), "account"))
+		out[0] = fmt.Sprintf("The portfolio is worth %s across %s.", m.money(m.Value), plural(len(m.Accounts), "account"))
 	}
 	if r := m.Retirement; r.Need > 0 {
-		out = append(out, fmt.Sprintf("Your %s income target needs about %s saved by retirement (today's dollars).", formatMoney(r.TargetIncome), formatMoney(r.Need)))
+		out = append(out, fmt.Sprintf("Your %s income target needs about %s saved by retirement (%s).", m.money(r.TargetIncome), m.money(r.Need), m.todays()))
 	}
 	mix := "Your current mix is"
 	if m.Value <= 0 {
@@ -132,7 +156,7 @@ func summaryRecommendations(m Metrics, ret RetirementPayload) []string {
 		covered = savingsAdvice(m)
 	}
 	if len(m.Trades) > 0 {
-		out = append(out, "Rebalance: "+joinTrades(m.Trades)+".")
+		out = append(out, "Rebalance: "+joinTrades(m, m.Trades)+".")
 	}
 	for _, a := range advice(m) {
 		if a != covered {
@@ -148,10 +172,10 @@ func savingMoreAdvice(m Metrics, ret RetirementPayload) string {
 		return fmt.Sprintf("Only %s of simulated paths last through retirement: consider saving more, retiring later or lowering the target income.", formatPercent(ret.SuccessRate))
 	}
 	return fmt.Sprintf("Only %s of simulated paths last through retirement: raise yearly savings from %s by about %s, retire later, or lower the target income.",
-		formatPercent(ret.SuccessRate), formatMoney(ret.Assumptions.AnnualContribution), formatMoney(extra))
+		formatPercent(ret.SuccessRate), m.money(ret.Assumptions.AnnualContribution), m.money(extra))
 }
 
-func joinTrades(trades []Trade) string {
+func joinTrades(m Metrics, trades []Trade) string {
 	s := ""
 	for i, t := range trades {
 		switch {
@@ -161,7 +185,7 @@ func joinTrades(trades []Trade) string {
 		default:
 			s += ", "
 		}
-		s += lowerFirst(tradeText(t))
+		s += lowerFirst(tradeText(m, t))
 	}
 	return s
 }

@@ -18,7 +18,7 @@ func TestSummarizeEveryFixture(t *testing.T) {
 			if n := len(s.Recommendations); n < 3 || n > 6 {
 				t.Errorf("%d recommendations: %q", n, s.Recommendations)
 			}
-			if !strings.Contains(s.Summary, formatMoney(m.Value)) {
+			if !strings.Contains(s.Summary, formatMoneyIn(m.Value, m.Currency)) {
 				t.Errorf("summary %q lacks the value", s.Summary)
 			}
 			if ret.Paths > 0 && !strings.Contains(s.Summary, formatPercent(ret.SuccessRate)) {
