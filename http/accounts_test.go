@@ -277,9 +277,26 @@ func TestPopulateTestData(t *testing.T) {
 	require.Equal(t, "etf", spy.InstrumentType)
 	require.Equal(t, 450.25, *spy.CurrentPrice)
 	vti, _ := positionOf(byName["Roth IRA"].Positions, "VTI")
-	require.Equal(t, "VTI - User Added", vti.InstrumentName, "symbols outside the seed list are user-added")
-	require.Equal(t, "stock", vti.InstrumentType)
-	require.Nil(t, vti.CurrentPrice)
+	require.Equal(t, "Vanguard Total Stock Market ETF", vti.InstrumentName, "every populated symbol is a seed instrument")
+	require.Equal(t, "etf", vti.InstrumentType)
+	require.Equal(t, 289.40, *vti.CurrentPrice)
+	for _, a := range byName {
+		for _, p := range a.Positions {
+			require.NotNil(t, p.CurrentPrice, "%s has a price", p.Symbol)
+			require.Equal(t, "seed", *p.Instrument.PriceSource, p.Symbol)
+		}
+	}
+	for sym, typ := range map[string]string{"VTI": "etf", "VXUS": "etf", "VIG": "etf", "VNQ": "etf", "GLD": "etf", "TLT": "etf",
+		"AAPL": "stock", "AMZN": "stock", "GOOGL": "stock", "MSFT": "stock", "NVDA": "stock", "TSLA": "stock"} {
+		found := false
+		for _, a := range byName {
+			if p, ok := positionOf(a.Positions, sym); ok {
+				require.Equal(t, typ, p.InstrumentType, sym)
+				found = true
+			}
+		}
+		require.True(t, found, sym)
+	}
 
 	accounts := api.accounts(t, tok)
 	require.Len(t, accounts, 3)

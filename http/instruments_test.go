@@ -15,6 +15,9 @@ var seedPrices = map[string]float64{
 	"BND": 72.50, "TLT": 92.30, "HYG": 76.85, "XLK": 175.40, "XLV": 135.60, "XLF": 38.25, "XLE": 85.90,
 	"VNQ": 82.45, "GLD": 195.70, "SLV": 22.40, "AOR": 48.90, "AOA": 65.15, "VUG": 312.80, "VTV": 152.60,
 	"VIG": 168.90,
+	// The symbols of populate-test-data.
+	"VTI": 289.40, "VXUS": 64.85, "AAPL": 229.35, "AMZN": 218.60, "GOOGL": 176.20, "MSFT": 421.75,
+	"NVDA": 138.90, "TSLA": 251.45,
 }
 
 func instrumentSymbols(ins []instrumentJSON) []string {
@@ -38,7 +41,7 @@ func TestInstrumentsListsTheSeeds(t *testing.T) {
 		"allocation_regions", "allocation_sectors", "allocation_asset_class")
 
 	ins := decodeStrict[[]instrumentJSON](t, raw)
-	require.Len(t, ins, 22)
+	require.Len(t, ins, 30, "the contract's 22 and populate-test-data's 8")
 	require.IsIncreasing(t, instrumentSymbols(ins), "by symbol")
 	for _, in := range ins {
 		want, ok := seedPrices[in.Symbol]
@@ -73,15 +76,15 @@ func TestInstrumentsSearch(t *testing.T) {
 	require.Equal(t, []string{"GLD", "SPY"}, search(url.Values{"q": {"SP"}}))
 	require.Equal(t, []string{"SPY"}, search(url.Values{"q": {"SPY"}}))
 	require.Equal(t, []string{"XLE", "XLF", "XLK", "XLV"}, search(url.Values{"q": {"xl"}}), "case-insensitive symbol prefix")
-	require.Equal(t, []string{"BND", "VEA", "VIG", "VNQ", "VTV", "VUG", "VWO"}, search(url.Values{"q": {"vang"}}),
+	require.Equal(t, []string{"BND", "VEA", "VIG", "VNQ", "VTI", "VTV", "VUG", "VWO", "VXUS"}, search(url.Values{"q": {"vang"}}),
 		"name prefix: Vanguard")
-	require.Equal(t, []string{"BND", "VEA", "VIG", "VNQ", "VTV", "VUG", "VWO"}, search(url.Values{"q": {"VANGUARD "}}))
+	require.Equal(t, []string{"BND", "VEA", "VIG", "VNQ", "VTI", "VTV", "VUG", "VWO", "VXUS"}, search(url.Values{"q": {"VANGUARD "}}))
 	require.Empty(t, search(url.Values{"q": {"zzz"}}))
 	require.Empty(t, search(url.Values{"q": {"%"}}), "LIKE wildcards are literal")
 	require.Empty(t, search(url.Values{"q": {"_"}}), "LIKE wildcards are literal")
 	require.Empty(t, search(url.Values{"q": {"usa"}}), "a prefix, not a substring")
 
-	require.Equal(t, []string{"AGG", "BND", "HYG", "TLT"}, search(url.Values{"type": {"bond_fund"}}))
+	require.Equal(t, []string{"AGG", "BND", "HYG"}, search(url.Values{"type": {"bond_fund"}}))
 	require.Equal(t, []string{"GLD", "SLV"}, search(url.Values{"type": {"commodity"}}))
 	require.Equal(t, []string{"VNQ"}, search(url.Values{"type": {"reit"}}))
 	require.Empty(t, search(url.Values{"type": {"stock"}}))

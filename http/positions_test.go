@@ -40,14 +40,15 @@ func TestPositionsListShapeAndOrder(t *testing.T) {
 	require.Equal(t, "etf", spy.InstrumentType)
 	require.Equal(t, 450.25, *spy.CurrentPrice)
 	require.Equal(t, instrumentJSON{
-		Symbol: "SPY", Name: "SPDR S&P 500 ETF Trust", InstrumentType: "etf", CurrentPrice: spy.CurrentPrice,
+		Symbol: "SPY", Name: "SPDR S&P 500 ETF Trust", InstrumentType: "etf", Currency: "USD", CurrentPrice: spy.CurrentPrice,
+		PriceAsOf: ptr(today()), PriceSource: ptr("seed"),
 		AllocationRegions: map[string]float64{"north_america": 100},
 		AllocationSectors: map[string]float64{"technology": 30, "healthcare": 13, "financials": 13, "consumer_discretionary": 10,
 			"communication": 9, "industrials": 8, "consumer_staples": 6, "energy": 4, "utilities": 3, "real_estate": 2, "materials": 2},
 		AllocationAssetClass: map[string]float64{"equity": 100},
 	}, spy.Instrument)
 	vnq := ps[3]
-	require.Equal(t, "reit", vnq.InstrumentType)
+	require.Equal(t, "etf", vnq.InstrumentType, "VNQ is an ETF (of real estate)")
 	require.Equal(t, 82.45, *vnq.CurrentPrice)
 	require.Equal(t, "bond_fund", ps[1].InstrumentType)
 	require.Equal(t, 72.5, *ps[1].CurrentPrice)
@@ -89,7 +90,7 @@ func TestPositionsUnknownSymbolCreatesUserAddedInstrument(t *testing.T) {
 	require.Equal(t, "stock", stock.InstrumentType, "five letters or fewer: a stock")
 	require.Nil(t, stock.CurrentPrice)
 	require.Equal(t, instrumentJSON{
-		Symbol: "ZZZZ", Name: "ZZZZ - User Added", InstrumentType: "stock",
+		Symbol: "ZZZZ", Name: "ZZZZ - User Added", InstrumentType: "stock", Currency: "USD",
 		AllocationRegions: map[string]float64{}, AllocationSectors: map[string]float64{}, AllocationAssetClass: map[string]float64{},
 	}, stock.Instrument)
 	_, raw := api.do(t, http.MethodPost, "/api/v1/positions", tok, map[string]any{"account_id": acc.ID, "symbol": "ZZZZ", "quantity": 3})

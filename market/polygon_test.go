@@ -80,8 +80,8 @@ func TestPolygonPrices(t *testing.T) {
 	quotes, err := p.Prices(t.Context(), []string{"AAPL", "MSFT", "NOPE", "EMPTY"})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]analysis.Quote{
-		"AAPL": {Price: 129.62, AsOf: time.UnixMilli(1673038800000).UTC()},
-		"MSFT": {Price: 415.5, AsOf: time.UnixMilli(1673038800000).UTC()},
+		"AAPL": {Price: 129.62, Currency: "USD", AsOf: time.UnixMilli(1673038800000).UTC(), Source: "market"},
+		"MSFT": {Price: 415.5, Currency: "USD", AsOf: time.UnixMilli(1673038800000).UTC(), Source: "market"},
 	}, quotes, "429 and 500 are retried; unknown and empty tickers have no price")
 	assert.EqualValues(t, 2, counts["AAPL"].Load())
 	assert.EqualValues(t, 2, counts["MSFT"].Load())

@@ -27,14 +27,16 @@ func TestPricesRoutesFundsToTheirNAV(t *testing.T) {
 	}))
 	t.Cleanup(polygon.Close)
 	up := newAMFIUpstream(t)
-	funds, clk, _ := newFundCache(t, up)
+	funds, _, _ := newFundCache(t, up)
 
 	p := market.Prices{Stocks: &market.Polygon{BaseURL: polygon.URL, APIKey: "k", Client: testClient(time.Second)}, Funds: funds}
 	quotes, err := p.Prices(t.Context(), []string{"SPY", "MF119063", "MF119599", "MF999999"})
 	require.NoError(t, err)
 	assert.Equal(t, 601.25, quotes["SPY"].Price)
 	assert.Equal(t, 1123.087, quotes["MF119063"].Price)
-	assert.Equal(t, clk.Now(), quotes["MF119063"].AsOf, "a NAV is as of its fetch")
+	assert.Equal(t, time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), quotes["MF119063"].AsOf, "a NAV is as of its own date, not of its fetch")
+	assert.Equal(t, "INR", quotes["MF119063"].Currency, "and in rupees")
+	assert.Equal(t, "amfi", quotes["MF119063"].Source)
 	assert.NotContains(t, quotes, "MF119599", "N.A. is no price")
 	assert.NotContains(t, quotes, "MF999999")
 	assert.Len(t, quotes, 2)

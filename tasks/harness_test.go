@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,13 +128,23 @@ func (r response) json(t testing.TB) map[string]any {
 
 func (h *harness) do(method, path, token string, body any, headers ...string) response {
 	h.t.Helper()
-	var reader io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(h.t, err)
-		reader = bytes.NewReader(b)
+	if body == nil {
+		return h.send(method, path, token, nil, headers...)
 	}
-	req := httptest.NewRequest(method, path, reader)
+	b, err := json.Marshal(body)
+	require.NoError(h.t, err)
+	return h.send(method, path, token, bytes.NewReader(b), headers...)
+}
+
+// doRaw sends body as it is, for JSON that a map cannot express.
+func (h *harness) doRaw(method, path, token, body string) response {
+	h.t.Helper()
+	return h.send(method, path, token, strings.NewReader(body))
+}
+
+func (h *harness) send(method, path, token string, body io.Reader, headers ...string) response {
+	h.t.Helper()
+	req := httptest.NewRequest(method, path, body)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
