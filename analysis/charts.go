@@ -22,7 +22,8 @@ type ChartsPayload struct {
 // the description names them instead.
 type Chart struct {
 	Title       string  `json:"title"`
-	Type        string  `json:"type"` // pie, donut, bar or horizontalBar
+	Currency    string  `json:"currency"` // of the values
+	Type        string  `json:"type"`     // pie, donut, bar or horizontalBar
 	Description string  `json:"description"`
 	Data        []Slice `json:"data"`
 }
@@ -48,7 +49,7 @@ func Charts(p Portfolio) ChartsPayload {
 	value := formatMoneyIn(planned.Value(), cmp.Or(planned.Currency, "USD"))
 	left := leftOutSentence(unpricedSymbols(planned))
 	describe := func(s string) string { return strings.TrimSpace(s + " " + left) }
-	return ChartsPayload{
+	charts := ChartsPayload{
 		AssetClassDistribution: Chart{
 			Title:       "Asset Class Distribution",
 			Type:        "pie",
@@ -80,6 +81,12 @@ func Charts(p Portfolio) ChartsPayload {
 			Data:        topHoldingSlices(planned, totalCents),
 		},
 	}
+	currency := cmp.Or(planned.Currency, "USD")
+	for _, c := range []*Chart{&charts.AssetClassDistribution, &charts.GeographicExposure, &charts.SectorBreakdown,
+		&charts.AccountTypes, &charts.TopHoldings} {
+		c.Currency = currency
+	}
+	return charts
 }
 
 // leftOutSentence says which holdings have no usable price and are left

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -96,7 +97,7 @@ func TestNarratorRewrite(t *testing.T) {
 			n := &Narrator{BaseURL: srv.URL + "/v1/", APIKey: "sk-test", Model: "test-model", Client: srv.Client(), Timeout: tc.timeout}
 			got := n.Rewrite(context.Background(), report, m)
 			if !tc.rewrote {
-				if got != report {
+				if !reflect.DeepEqual(got, report) {
 					t.Errorf("report changed on failure: agent %q", got.Agent)
 				}
 				return
@@ -112,7 +113,7 @@ func TestNarratorUnconfigured(t *testing.T) {
 	report := Report(singleStockPortfolio(), testNow)
 	var nilNarrator *Narrator
 	for _, n := range []*Narrator{nilNarrator, {}, {BaseURL: "http://127.0.0.1:1"}} {
-		if got := n.Rewrite(context.Background(), report, Metrics{}); got != report {
+		if got := n.Rewrite(context.Background(), report, Metrics{}); !reflect.DeepEqual(got, report) {
 			t.Errorf("%+v rewrote the report", n)
 		}
 	}

@@ -11,9 +11,11 @@ import (
 
 // ReportPayload is the reporter stage's output (report_payload).
 type ReportPayload struct {
-	Content     string    `json:"content"` // markdown
-	GeneratedAt time.Time `json:"generated_at"`
-	Agent       string    `json:"agent"`
+	Content     string     `json:"content"`  // markdown
+	Currency    string     `json:"currency"` // every amount of the content is in it
+	Rates       []RateUsed `json:"rates"`    // the exchange rates that took amounts there
+	GeneratedAt time.Time  `json:"generated_at"`
+	Agent       string     `json:"agent"`
 }
 
 // reportSections are the report's ## headings, in order. Data quality
@@ -47,7 +49,8 @@ const (
 
 // Report is the reporter stage: a markdown report built from Analyze(p).
 func Report(p Portfolio, now time.Time) ReportPayload {
-	return ReportPayload{Content: renderReport(Analyze(p), now), GeneratedAt: now, Agent: "reporter"}
+	m := Analyze(p)
+	return ReportPayload{Content: renderReport(m, now), Currency: m.Currency, Rates: m.Rates, GeneratedAt: now, Agent: "reporter"}
 }
 
 func renderReport(m Metrics, now time.Time) string {

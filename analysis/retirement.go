@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -153,6 +154,7 @@ func inRange(x, lo, hi float64) bool {
 
 // RetirementPayload is the retirement stage's output (retirement_payload).
 type RetirementPayload struct {
+	Currency    string  `json:"currency"` // of every amount
 	Analysis    string  `json:"analysis"`
 	SuccessRate float64 `json:"success_rate"` // percent of paths that never run out of money
 	// SuccessRateInterval is the 95% Wilson score interval of the success
@@ -267,6 +269,7 @@ func Simulate(p Portfolio, opts RetirementOptions, seed uint64, now time.Time) R
 	deflator := math.Pow(1+opts.Inflation, float64(sim.savingYears))
 
 	payload := RetirementPayload{
+		Currency:    cmp.Or(planned.Currency, "USD"),
 		Milestones:  []Milestone{},
 		Seed:        seed,
 		GeneratedAt: now,

@@ -8,6 +8,7 @@ import (
 
 // SummaryPayload is the summary stage's output (summary_payload).
 type SummaryPayload struct {
+	Currency        string   `json:"currency"` // of every amount in the text
 	Summary         string   `json:"summary"`
 	KeyFindings     []string `json:"key_findings"`
 	Recommendations []string `json:"recommendations"`
@@ -25,6 +26,7 @@ const (
 // recommendations drawn from the other stages' numbers.
 func Summarize(m Metrics, charts ChartsPayload, ret RetirementPayload) SummaryPayload {
 	return SummaryPayload{
+		Currency:        m.Currency,
 		Summary:         summarySentence(m, ret),
 		KeyFindings:     between(findings(m, charts, ret), genericFindings(m)),
 		Recommendations: between(summaryRecommendations(m, ret), genericRecommendations()),

@@ -85,14 +85,14 @@ func TestInstrumentsSearch(t *testing.T) {
 	require.Empty(t, search(url.Values{"q": {"usa"}}), "a prefix, not a substring")
 
 	require.Equal(t, []string{"AGG", "BND", "HYG"}, search(url.Values{"type": {"bond_fund"}}))
-	require.Equal(t, []string{"GLD", "SLV"}, search(url.Values{"type": {"commodity"}}))
-	require.Equal(t, []string{"VNQ"}, search(url.Values{"type": {"reit"}}))
-	require.Empty(t, search(url.Values{"type": {"stock"}}))
+	require.Equal(t, []string{"SLV"}, search(url.Values{"type": {"commodity"}}))
+	require.Contains(t, search(url.Values{"type": {"etf"}, "q": {"VNQ"}}), "VNQ", "a real estate ETF is an ETF")
+	require.Equal(t, []string{"AAPL", "AMZN", "GOOGL", "MSFT", "NVDA", "TSLA"}, search(url.Values{"type": {"stock"}}))
 	require.Equal(t, []string{"BND"}, search(url.Values{"q": {"vang"}, "type": {"bond_fund"}}))
 
-	require.Equal(t, []string{"AGG", "AOA", "AOR"}, search(url.Values{"limit": {"3"}}))
+	require.Equal(t, []string{"AAPL", "AGG", "AMZN"}, search(url.Values{"limit": {"3"}}))
 	require.Equal(t, []string{"BND", "VEA"}, search(url.Values{"q": {"v"}, "limit": {"2"}}), "BND is a Vanguard fund")
-	require.Len(t, search(url.Values{"limit": {"500"}}), 22)
+	require.Len(t, search(url.Values{"limit": {"500"}}), 30)
 }
 
 func TestInstrumentsRejectsInvalidQueries(t *testing.T) {
