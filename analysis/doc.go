@@ -10,8 +10,13 @@
 //     tickers, instrument type, name keywords, Indian SEBI fund categories).
 //     RefreshPrices replaces stale prices from a PriceSource; it never
 //     invents a price and is the one planner step that takes a context.
-//  2. Charter: Charts returns the five charts of charts_payload, in dollars
-//     rounded to cents that add up exactly to the portfolio's value.
+//     Valuate converts every price and cash balance to the user's base
+//     currency (alex.Convert, exact decimals, at dated ECB rates) and names
+//     in Warnings what it could not value: such a holding is left out of
+//     every total, never counted as worth nothing.
+//  2. Charter: Charts returns the five charts of charts_payload, in the
+//     base currency rounded to cents that add up exactly to the portfolio's
+//     value; a chart's description names the holdings it left out.
 //  3. Reporter: Analyze computes Metrics once (value, cash, concentration,
 //     drift against targets, rebalancing trades, a deterministic retirement
 //     projection); Report renders them as the markdown report.

@@ -79,13 +79,19 @@ func (m Metrics) todays() string {
 
 // unpricedHeadline names the holdings no total counts, or nothing.
 func unpricedHeadline(m Metrics) string {
+	return unpricedSentence(m, "every total (see Data quality)")
+}
+
+// unpricedSentence names the holdings without a usable price and what
+// they are left out of; "" when every holding is priced.
+func unpricedSentence(m Metrics, leftOutOf string) string {
 	switch len(m.Unpriced) {
 	case 0:
 		return ""
 	case 1:
-		return m.Unpriced[0] + " has no usable price, so it is left out of every total (see Data quality)."
+		return m.Unpriced[0] + " has no usable price, so it is left out of " + leftOutOf + "."
 	}
-	return joinAnd(m.Unpriced) + " have no usable price, so they are left out of every total (see Data quality)."
+	return joinAnd(m.Unpriced) + " have no usable price, so they are left out of " + leftOutOf + "."
 }
 
 // holdingNoun is "valued holding" when some holdings could not be valued.

@@ -80,13 +80,7 @@ func largestSliceFinding(m Metrics, what string, chart Chart) string {
 // unpricedFinding names the holdings no total counts; it comes first so
 // that the cut to six findings never drops it.
 func unpricedFinding(m Metrics) string {
-	switch len(m.Unpriced) {
-	case 0:
-		return ""
-	case 1:
-		return m.Unpriced[0] + " has no usable price, so it is left out of every total, chart and percentage."
-	}
-	return joinAnd(m.Unpriced) + " have no usable price, so they are left out of every total, chart and percentage."
+	return unpricedSentence(m, "every total, chart and percentage")
 }
 
 func driftFinding(m Metrics) string {

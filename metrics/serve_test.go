@@ -19,17 +19,26 @@ import (
 // port already taken fails the start.
 func TestServeAnswersOnItsOwnPort(t *testing.T) {
 	t.Parallel()
-	free, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := free.Addr().String()
-	require.NoError(t, free.Close())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
 	metrics.NewStages(reg).Observe("planner", metrics.StageCompleted, 0)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 
-	require.NoError(t, metrics.Serve(ctx, addr, metrics.Handler(reg, "", ""), log))
+	// A free port may be taken by a parallel test between its close and
+	// the listen: try a few.
+	var addr string
+	var err error
+	for range 5 {
+		free, lerr := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, lerr)
+		addr = free.Addr().String()
+		require.NoError(t, free.Close())
+		if err = metrics.Serve(ctx, addr, metrics.Handler(reg, "", ""), log); err == nil {
+			break
+		}
+	}
+	require.NoError(t, err)
 	require.Error(t, metrics.Serve(ctx, addr, metrics.Handler(reg, "", ""), log), "the port is taken")
 	resp, err := http.Get("http://" + addr + "/metrics")
 	require.NoError(t, err)
