@@ -112,7 +112,10 @@ func TestBuyAFundEndToEnd(t *testing.T) {
 	symbol, nav := scheme["symbol"].(string), scheme["nav"].(float64)
 	assert.Equal(t, "MF119063", symbol)
 
-	res = h.do("POST", "/api/v1/accounts", tok, map[string]any{"account_name": "India Growth", "cash_balance": 10000})
+	// A rupee account, and a user who counts in rupees: nothing to convert.
+	res = h.do("PUT", "/api/v1/user", tok, map[string]any{"base_currency": "INR"})
+	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
+	res = h.do("POST", "/api/v1/accounts", tok, map[string]any{"account_name": "India Growth", "currency": "INR", "cash_balance": 10000})
 	require.Equal(t, http.StatusCreated, res.status, "%s", res.body)
 	accountID := res.json(t)["id"].(string)
 	res = h.do("POST", "/api/v1/accounts/"+accountID+"/transactions", tok, map[string]any{"side": "buy", "symbol": symbol, "quantity": 4})
@@ -134,6 +137,8 @@ func TestBuyAFundEndToEnd(t *testing.T) {
 	id := h.submit(tok)
 	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 	job := h.getJob(tok, id)
+	assert.Empty(t, job["warnings"])
+	assert.Equal(t, "INR", job["charts_payload"].(map[string]any)["asset_class_distribution"].(map[string]any)["currency"])
 	assert.InDelta(t, cost, chartValue(t, job, "geographic_exposure", "Asia"), 0.01, "an Indian fund is in asia")
 	assert.InDelta(t, cost, chartValue(t, job, "asset_class_distribution", "Equity"), 0.01)
 	assert.InDelta(t, 10000-cost, chartValue(t, job, "asset_class_distribution", "Cash"), 0.01)
