@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -28,7 +29,7 @@ type Job struct {
 	ChartsPayload     json.RawMessage `json:"charts_payload"`
 	RetirementPayload json.RawMessage `json:"retirement_payload"`
 	SummaryPayload    json.RawMessage `json:"summary_payload"`
-	Warnings          []JobWarning    `json:"warnings" doc:"What made the result less certain: holdings without a usable price (left out of every total, never counted as zero), old prices or rates. Empty until the planner ran."`
+	Warnings          jobWarnings     `json:"warnings" doc:"What made the result less certain: holdings without a usable price (left out of every total, never counted as zero), old prices or rates. Empty until the planner ran."`
 	ErrorMessage      *string         `json:"error_message"`
 	Error             *string         `json:"error" doc:"The same as error_message, for the Alex frontend."`
 	CreatedAt         time.Time       `json:"created_at"`
@@ -42,6 +43,24 @@ type JobWarning struct {
 	Code    string `json:"code" enum:"unpriced,no_rate,stale_price,stale_rate"`
 	Symbol  string `json:"symbol,omitempty" doc:"The holding it is about, if any"`
 	Message string `json:"message" doc:"A sentence for the user"`
+}
+
+// jobWarnings are a job's warnings as the planner wrote them (from
+// analysis.Warning, JobWarning's fields): served as they are, not decoded
+// on every read of the job.
+type jobWarnings []byte
+
+// MarshalJSON writes the stored array, or [] before the planner ran.
+func (w jobWarnings) MarshalJSON() ([]byte, error) {
+	if len(w) == 0 {
+		return []byte("[]"), nil
+	}
+	return w, nil
+}
+
+// Schema documents jobWarnings as the []JobWarning they are.
+func (jobWarnings) Schema(r huma.Registry) *huma.Schema {
+	return r.Schema(reflect.TypeFor[[]JobWarning](), true, "")
 }
 
 // JobStage is one stage of a job.
@@ -61,11 +80,7 @@ func jobOf(j store.Job) Job {
 		ChartsPayload: rawOrNull(j.ChartsPayload), RetirementPayload: rawOrNull(j.RetirementPayload),
 		SummaryPayload: rawOrNull(j.SummaryPayload), ErrorMessage: j.ErrorMessage, Error: j.ErrorMessage,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, CompletedAt: j.CompletedAt, UpdatedAt: j.UpdatedAt,
-		Stages: make([]JobStage, len(j.JobStages)), Warnings: []JobWarning{},
-	}
-	if len(j.Warnings) > 0 {
-		// Written by the planner from analysis.Warning, the same fields.
-		_ = json.Unmarshal(j.Warnings, &out.Warnings)
+		Stages: make([]JobStage, len(j.JobStages)), Warnings: j.Warnings,
 	}
 	completed := 0
 	for i, st := range j.JobStages {
