@@ -32,6 +32,16 @@ type Quote struct {
 	Source   string // market or amfi
 }
 
+// WithDefaults fills in what a quote left out, as the US market providers
+// do: USD, source "market", and as of at.
+func (q Quote) WithDefaults(at time.Time) Quote {
+	q.Currency, q.Source = cmp.Or(q.Currency, "USD"), cmp.Or(q.Source, "market")
+	if q.AsOf.IsZero() {
+		q.AsOf = at
+	}
+	return q
+}
+
 // PriceSource looks up current prices. It may return fewer symbols than
 // asked for; a missing symbol means "no price known".
 type PriceSource interface {
@@ -79,10 +89,7 @@ func RefreshPrices(ctx context.Context, p Portfolio, src PriceSource, now time.T
 		if !ok || !usablePrice(q.Price) {
 			continue
 		}
-		if q.AsOf.IsZero() {
-			q.AsOf = now
-		}
-		if applyQuote(&out, sym, q) {
+		if applyQuote(&out, sym, q.WithDefaults(now)) {
 			refreshed = append(refreshed, sym)
 		}
 	}
@@ -128,8 +135,7 @@ func applyQuote(p *Portfolio, sym string, q Quote) bool {
 			}
 			// The price and its currency go together: a quote never
 			// keeps the currency of the price it replaces.
-			in.Price, in.PriceUpdatedAt = q.Price, q.AsOf
-			in.Currency, in.PriceSource = cmp.Or(q.Currency, "USD"), q.Source
+			in.Price, in.PriceUpdatedAt, in.Currency, in.PriceSource = q.Price, q.AsOf, q.Currency, q.Source
 			changed = true
 		}
 	}

@@ -1,7 +1,6 @@
 package tasks
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -72,7 +71,7 @@ func (r *Refresher) RefreshPrices(ctx context.Context) error {
 	updates := make([]store.InstrumentUpdate, 0, len(quotes))
 	for sym, q := range quotes {
 		if q.Price > 0 {
-			updates = append(updates, marketPriceUpdate(sym, q, at))
+			updates = append(updates, quoteUpdate(sym, q.WithDefaults(at), at))
 		}
 	}
 	if err := r.Store.UpdateInstruments(ctx, updates); err != nil {
@@ -122,15 +121,12 @@ func (r *Refresher) RefreshNAVs(ctx context.Context) error {
 	return nil
 }
 
-// marketPriceUpdate records a quote recorded at at, in its own currency.
-func marketPriceUpdate(symbol string, q analysis.Quote, at time.Time) store.InstrumentUpdate {
+// quoteUpdate records a quote (with its defaults filled in) at recordedAt,
+// in its own currency, for the day it is for.
+func quoteUpdate(symbol string, q analysis.Quote, recordedAt time.Time) store.InstrumentUpdate {
 	price := decimal.NewFromFloat(q.Price)
-	asOf := q.AsOf
-	if asOf.IsZero() {
-		asOf = at
-	}
-	return store.InstrumentUpdate{Symbol: symbol, Price: &price, Currency: cmp.Or(q.Currency, alex.BaseCurrencyDefault),
-		PriceAt: at, AsOf: asOf, Source: store.PriceMarket}
+	return store.InstrumentUpdate{Symbol: symbol, Price: &price, Currency: q.Currency,
+		PriceAt: recordedAt, AsOf: q.AsOf, Source: q.Source}
 }
 
 // navUpdate records a scheme's NAV for the day it is for, not the day it

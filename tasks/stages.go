@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/shopspring/decimal"
 
 	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/analysis"
@@ -265,9 +264,8 @@ func instrumentUpdates(priced, after analysis.Portfolio, refreshed []string) []s
 			u := store.InstrumentUpdate{Symbol: in.Symbol}
 			quoted := priced.Accounts[i].Positions[j].Instrument
 			if fresh[in.Symbol] {
-				price := decimal.NewFromFloat(quoted.Price)
-				u.Price, u.Currency, u.Source = &price, quoted.Currency, quoted.PriceSource
-				u.PriceAt, u.AsOf = time.Now().UTC(), quoted.PriceUpdatedAt
+				u = quoteUpdate(in.Symbol, analysis.Quote{Price: quoted.Price, Currency: quoted.Currency,
+					AsOf: quoted.PriceUpdatedAt, Source: quoted.PriceSource}, time.Now().UTC())
 			}
 			if len(quoted.AssetClasses) == 0 && len(in.AssetClasses) > 0 {
 				u.Regions, u.Sectors, u.AssetClasses = in.Regions, in.Sectors, in.AssetClasses
