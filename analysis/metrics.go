@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -223,13 +222,10 @@ func warningsOf(p Portfolio, unpriced []string) []Warning {
 	}
 	for _, sym := range unpriced {
 		if !named[sym] {
-			out = append(out, Warning{Code: WarnUnpriced, Symbol: sym,
-				Message: fmt.Sprintf("%s has no price, so it is left out of every total and chart instead of being counted as worth nothing.", sym)})
+			out = append(out, unpricedWarning(sym))
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Warning) int {
-		return cmp.Or(cmp.Compare(a.Code, b.Code), cmp.Compare(a.Symbol, b.Symbol))
-	})
+	sortWarnings(out)
 	if out == nil {
 		out = []Warning{}
 	}

@@ -86,10 +86,37 @@ func Valuate(p Portfolio, v Valuation) Portfolio {
 	for _, w := range staleWarnings(out, v) {
 		warn(w)
 	}
-	slices.SortStableFunc(out.Warnings, func(a, b Warning) int {
+	sortWarnings(out.Warnings)
+	return out
+}
+
+// NeedsRates tells whether valuing p in currency converts anything: an
+// account or a price in another currency ("" counts as currency, as in
+// Valuate).
+func NeedsRates(p Portfolio, currency string) bool {
+	for _, a := range p.Accounts {
+		if cmp.Or(a.Currency, currency) != currency {
+			return true
+		}
+		for _, pos := range a.Positions {
+			if cmp.Or(pos.Instrument.Currency, currency) != currency {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func unpricedWarning(sym string) Warning {
+	return Warning{Code: WarnUnpriced, Symbol: sym,
+		Message: fmt.Sprintf("%s has no price, so it is left out of every total and chart instead of being counted as worth nothing.", sym)}
+}
+
+// sortWarnings orders warnings by code, then symbol.
+func sortWarnings(ws []Warning) {
+	slices.SortStableFunc(ws, func(a, b Warning) int {
 		return cmp.Or(cmp.Compare(a.Code, b.Code), cmp.Compare(a.Symbol, b.Symbol))
 	})
-	return out
 }
 
 // valuePosition converts one position's price, or flags it unpriced.
@@ -99,7 +126,7 @@ func valuePosition(pos *Position, c converter, warn func(Warning)) {
 	in.LocalPrice, in.LocalCurrency = in.Price, cmp.Or(in.Currency, c.v.Currency)
 	if !usablePrice(in.Price) {
 		in.Price, in.Unpriced = 0, true
-		warn(Warning{Code: WarnUnpriced, Symbol: sym, Message: fmt.Sprintf("%s has no price, so it is left out of every total and chart instead of being counted as worth nothing.", sym)})
+		warn(unpricedWarning(sym))
 		return
 	}
 	price, ok := c.convert(in.Price, in.LocalCurrency)

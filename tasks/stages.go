@@ -67,7 +67,7 @@ func (a *Analysis) plan(ctx context.Context, job store.Job) ([]byte, error) {
 // Without them Valuate reports what it could not convert; the analysis
 // goes on.
 func (a *Analysis) ratesFor(ctx context.Context, job store.Job, p analysis.Portfolio, base string) *alex.Rates {
-	if a.Rates == nil || !needsRates(p, base) {
+	if a.Rates == nil || !analysis.NeedsRates(p, base) {
 		return nil
 	}
 	rates, err := a.Rates(ctx)
@@ -76,20 +76,6 @@ func (a *Analysis) ratesFor(ctx context.Context, job store.Job, p analysis.Portf
 		return nil
 	}
 	return &rates
-}
-
-func needsRates(p analysis.Portfolio, base string) bool {
-	for _, acc := range p.Accounts {
-		if acc.Currency != base {
-			return true
-		}
-		for _, pos := range acc.Positions {
-			if pos.Instrument.Currency != base {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func (a *Analysis) log() *slog.Logger {
