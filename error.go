@@ -48,11 +48,15 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// InvalidFieldsMessage is the message of Invalid: it says nothing the
+// fields do not, so the HTTP layer writes the fields into its detail.
+const InvalidFieldsMessage = "The request has invalid fields."
+
 // Invalid returns an EINVALID error for one field.
 func Invalid(location, message string) *Error {
 	return &Error{
 		Code:    EINVALID,
-		Message: "The request has invalid fields.",
+		Message: InvalidFieldsMessage,
 		Fields:  []FieldError{{Location: location, Message: message}},
 	}
 }

@@ -115,7 +115,7 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		details = append(details, &huma.ErrorDetail{Location: f.Location, Message: f.Message})
 	}
 	msg := e.Message
-	if len(details) > 0 && msg == alex.Invalid("", "").Message {
+	if len(details) > 0 && msg == alex.InvalidFieldsMessage {
 		msg = "validation failed" // the detail names the fields
 	}
 	problem := huma.NewError(status, msg, details...)
