@@ -49,7 +49,7 @@ func TestCostBasisKeepsTheTradeDayRate(t *testing.T) {
 
 	// The yen falls to 210 a dollar: today's value moves, the cost does not.
 	today := ratesOn(27, "220.5")
-	value, err := alex.Value(qty.Add(decimal.NewFromInt(1)), price, "JPY", "USD", today)
+	value, err := alex.Convert(qty.Add(decimal.NewFromInt(1)).Mul(price), "JPY", "USD", today)
 	require.NoError(t, err)
 	assert.Equal(t, "157.14", value.Amount.Round(2).StringFixed(2), "11 × ¥3,000 at ¥210")
 	page, err := s.Transactions(ctx, "user_yen", a.ID, "", 10)

@@ -87,7 +87,9 @@ func executeTrade(ctx context.Context, tx *gorm.DB, t Trade, currency string) (T
 	if err != nil {
 		return Transaction{}, err
 	}
-	unit, err := alex.Value(decimal.NewFromInt(1), price, in.Currency, currency, rates)
+	// One unit's price in the account's currency, exact: the amount is
+	// quantity × unit, rounded once to cents.
+	unit, err := alex.Convert(price, in.Currency, currency, rates)
 	if err != nil {
 		return Transaction{}, noRate(in.Currency, currency)
 	}
@@ -95,17 +97,13 @@ func executeTrade(ctx context.Context, tx *gorm.DB, t Trade, currency string) (T
 	if err != nil {
 		return Transaction{}, err
 	}
-	value, err := alex.Value(qty, price, in.Currency, currency, rates)
-	if err != nil {
-		return Transaction{}, noRate(in.Currency, currency)
-	}
 	tr := Transaction{
 		ID: uuid.NewString(), AccountID: t.AccountID, ClerkUserID: t.UserID, Side: t.Side,
 		Symbol: t.Symbol, Quantity: qty, Price: price, PriceCurrency: in.Currency,
-		FXRate: value.Rate, Amount: value.Amount.Round(2), Currency: currency,
+		FXRate: unit.Rate, Amount: qty.Mul(unit.Amount).Round(2), Currency: currency,
 	}
 	if in.Currency != currency {
-		asOf := dateOf(value.RateAsOf)
+		asOf := dateOf(unit.RateAsOf)
 		tr.FXAsOf = &asOf
 	}
 	field := "body.quantity"
