@@ -32,6 +32,36 @@ func formatMoneyIn(x float64, currency string) string {
 	return formatNumber(x) + " " + currency
 }
 
+// currencyUnit words amounts of one currency: USD reads as dollars, any
+// other currency by its code.
+type currencyUnit string
+
+func (c currencyUnit) format(x float64) string { return formatMoneyIn(x, string(c)) }
+
+// todays names money of today's purchasing power: "today's dollars".
+func (c currencyUnit) todays() string {
+	if c == "" || c == "USD" {
+		return "today's dollars"
+	}
+	return "today's money (" + string(c) + ")"
+}
+
+// ofYear names the nominal money of a year: "2046 dollars".
+func (c currencyUnit) ofYear(year int) string {
+	if c == "" || c == "USD" {
+		return fmt.Sprintf("%d dollars", year)
+	}
+	return fmt.Sprintf("%d money (%s)", year, c)
+}
+
+// nominal names money of the year it is paid in: "nominal dollars".
+func (c currencyUnit) nominal() string {
+	if c == "" || c == "USD" {
+		return "nominal dollars"
+	}
+	return "nominal money (" + string(c) + ")"
+}
+
 func groupThousands(n int64) string {
 	digits := strconv.FormatInt(n, 10)
 	var b strings.Builder

@@ -281,12 +281,13 @@ func TestMoneyInThePortfoliosCurrency(t *testing.T) {
 	content := Report(p, testNow).Content
 	checkReport(t, content)
 	s := Summarize(m, Charts(p), stubRetirement(m))
-	texts := append([]string{content, s.Summary}, append(s.KeyFindings, s.Recommendations...)...)
+	retirement := Simulate(p, DefaultRetirementOptions(), 1, testNow)
+	texts := append([]string{content, s.Summary, retirement.Analysis}, append(s.KeyFindings, s.Recommendations...)...)
 	for _, c := range chartsOf(Charts(p)) {
 		texts = append(texts, c.Description)
 	}
 	for _, text := range texts {
-		if strings.Contains(text, "$") {
+		if strings.Contains(text, "$") || strings.Contains(text, "dollars") {
 			t.Errorf("dollars in a euro portfolio: %s", text)
 		}
 	}

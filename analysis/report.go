@@ -67,15 +67,10 @@ func renderReport(m Metrics, now time.Time) string {
 }
 
 // money formats an amount in the metrics' currency.
-func (m Metrics) money(x float64) string { return formatMoneyIn(x, m.Currency) }
+func (m Metrics) money(x float64) string { return currencyUnit(m.Currency).format(x) }
 
 // todays names the money of today's purchasing power: "today's dollars".
-func (m Metrics) todays() string {
-	if m.Currency == "" || m.Currency == "USD" {
-		return "today's dollars"
-	}
-	return "today's money (" + m.Currency + ")"
-}
+func (m Metrics) todays() string { return currencyUnit(m.Currency).todays() }
 
 // unpricedHeadline names the holdings no total counts, or nothing.
 func unpricedHeadline(m Metrics) string {

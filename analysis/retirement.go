@@ -295,7 +295,7 @@ func Simulate(p Portfolio, opts RetirementOptions, seed uint64, now time.Time) R
 		},
 	}
 	if sim.nothingToSimulate() {
-		payload.Analysis = nothingToSimulateAnalysis(sim)
+		payload.Analysis = nothingToSimulateAnalysis(sim, currencyUnit(payload.Currency))
 		return payload
 	}
 	result := sim.run(opts.Paths, seed)

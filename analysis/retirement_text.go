@@ -20,7 +20,7 @@ func retirementVerdict(successRate float64) string {
 	}
 }
 
-func nothingToSimulateAnalysis(s simulation) string {
+func nothingToSimulateAnalysis(s simulation, c currencyUnit) string {
 	var b markdown
 	b.heading(2, "Retirement Monte Carlo")
 	reason := "no yearly contributions are planned"
@@ -28,7 +28,7 @@ func nothingToSimulateAnalysis(s simulation) string {
 		reason = "there are no years left before retirement to contribute in"
 	}
 	b.paragraph(
-		"There is nothing to simulate yet: the portfolio is worth "+formatMoney(0)+" and "+reason+".",
+		"There is nothing to simulate yet: the portfolio is worth "+c.format(0)+" and "+reason+".",
 		"Add an account with cash or positions, or plan yearly contributions, and run the analysis again.",
 	)
 	return b.String()
@@ -36,35 +36,36 @@ func nothingToSimulateAnalysis(s simulation) string {
 
 func retirementAnalysis(r RetirementPayload, thisYear int) string {
 	a := r.Assumptions
+	c := currencyUnit(r.Currency)
 	retirementYear := thisYear + a.YearsUntilRetirement
 	var b markdown
 	b.heading(2, "Retirement Monte Carlo")
 	b.paragraph(successSentences(r)...)
-	b.paragraph(setupSentences(a, retirementYear)...)
+	b.paragraph(setupSentences(a, retirementYear, c)...)
 
 	b.heading(3, fmt.Sprintf("Value at retirement (%d)", retirementYear))
 	p, real := r.Percentiles, r.RealPercentiles
 	b.paragraph(fmt.Sprintf("In the median path the portfolio is worth %s in %d, which buys what %s buys today.",
-		formatMoney(p.P50), retirementYear, formatMoney(real.P50)))
-	b.table("lrr", []string{"Outcome", fmt.Sprintf("Value (%d dollars)", retirementYear), "In today's dollars"}, [][]string{
-		{"Poor markets (10th percentile)", formatMoney(p.P10), formatMoney(real.P10)},
-		{"Below average (25th percentile)", formatMoney(p.P25), formatMoney(real.P25)},
-		{"Median (50th percentile)", formatMoney(p.P50), formatMoney(real.P50)},
-		{"Above average (75th percentile)", formatMoney(p.P75), formatMoney(real.P75)},
-		{"Strong markets (90th percentile)", formatMoney(p.P90), formatMoney(real.P90)},
+		c.format(p.P50), retirementYear, c.format(real.P50)))
+	b.table("lrr", []string{"Outcome", "Value (" + c.ofYear(retirementYear) + ")", "In " + c.todays()}, [][]string{
+		{"Poor markets (10th percentile)", c.format(p.P10), c.format(real.P10)},
+		{"Below average (25th percentile)", c.format(p.P25), c.format(real.P25)},
+		{"Median (50th percentile)", c.format(p.P50), c.format(real.P50)},
+		{"Above average (75th percentile)", c.format(p.P75), c.format(real.P75)},
+		{"Strong markets (90th percentile)", c.format(p.P90), c.format(real.P90)},
 	})
 	if a.TargetRetirementIncome > 0 {
-		b.paragraph(fmt.Sprintf("For comparison, 25× your target income is %s in today's dollars, or %s in %d dollars.",
-			formatMoney(a.TargetRetirementIncome*withdrawalMultiple), formatMoney(a.FirstWithdrawal*withdrawalMultiple), retirementYear))
+		b.paragraph(fmt.Sprintf("For comparison, 25× your target income is %s in %s, or %s in %s.",
+			c.format(a.TargetRetirementIncome*withdrawalMultiple), c.todays(), c.format(a.FirstWithdrawal*withdrawalMultiple), c.ofYear(retirementYear)))
 	}
 
 	b.heading(3, "Milestones")
 	rows := make([][]string, len(r.Milestones))
 	for i, m := range r.Milestones {
 		rows[i] = []string{strconv.Itoa(m.Year), strconv.Itoa(m.YearsFromNow), m.Phase,
-			formatMoney(m.P10), formatMoney(m.MedianValue), formatMoney(m.RealMedianValue), formatMoney(m.P90)}
+			c.format(m.P10), c.format(m.MedianValue), c.format(m.RealMedianValue), c.format(m.P90)}
 	}
-	b.table("rrlrrrr", []string{"Year", "Years from now", "Phase", "10th percentile", "Median", "Median in today's dollars", "90th percentile"}, rows)
+	b.table("rrlrrrr", []string{"Year", "Years from now", "Phase", "10th percentile", "Median", "Median in " + c.todays(), "90th percentile"}, rows)
 
 	b.heading(3, "Assumptions")
 	b.table("lrrr", []string{"Asset class", "Weight", "Mean return", "Std. deviation"}, returnRows(a))
@@ -75,9 +76,9 @@ func retirementAnalysis(r RetirementPayload, thisYear int) string {
 			formatCorrelation(Correlation("equity", "fixed_income")), formatCorrelation(Correlation("equity", "real_estate")),
 			formatPercent(a.ExpectedReturn*100), formatPercent(a.Stdev*100)),
 		cashSentence(a),
-		fmt.Sprintf("Inflation is %s a year. Values are in nominal dollars of their year unless marked in today's dollars, "+
+		fmt.Sprintf("Inflation is %s a year. Values are in %s of their year unless marked in %s, "+
 			"which divide them by the inflation since today (%s by %d); after inflation the portfolio is expected to return %s a year.",
-			formatPercent(a.Inflation*100), formatDeflator(a.RetirementDeflator), retirementYear, formatPercent(a.ExpectedRealReturn*100)),
+			formatPercent(a.Inflation*100), c.nominal(), c.todays(), formatDeflator(a.RetirementDeflator), retirementYear, formatPercent(a.ExpectedRealReturn*100)),
 		"Taxes, fees, Social Security and pensions are not modelled.",
 	})
 	return b.String()
@@ -119,16 +120,16 @@ func successSentences(r RetirementPayload) []string {
 	return []string{first, retirementVerdict(r.SuccessRate)}
 }
 
-func setupSentences(a Assumptions, retirementYear int) []string {
+func setupSentences(a Assumptions, retirementYear int, c currencyUnit) []string {
 	saving := "with no further contributions"
 	if a.AnnualContribution > 0 && a.YearsUntilRetirement > 0 {
-		saving = fmt.Sprintf("adds %s at the end of each of the next %d years", formatMoney(a.AnnualContribution), a.YearsUntilRetirement)
+		saving = fmt.Sprintf("adds %s at the end of each of the next %d years", c.format(a.AnnualContribution), a.YearsUntilRetirement)
 	}
 	return []string{
 		fmt.Sprintf("The simulation starts from %s today, %s, and expects %s a year on average before inflation.",
-			formatMoney(a.StartingValue), saving, formatPercent(a.ExpectedReturn*100)),
-		fmt.Sprintf("From %d it withdraws %s a year in today's dollars (%s in the first year at %s inflation) for %d years.",
-			retirementYear, formatMoney(a.TargetRetirementIncome), formatMoney(a.FirstWithdrawal), formatPercent(a.Inflation*100), a.RetirementYears),
+			c.format(a.StartingValue), saving, formatPercent(a.ExpectedReturn*100)),
+		fmt.Sprintf("From %d it withdraws %s a year in %s (%s in the first year at %s inflation) for %d years.",
+			retirementYear, c.format(a.TargetRetirementIncome), c.todays(), c.format(a.FirstWithdrawal), formatPercent(a.Inflation*100), a.RetirementYears),
 	}
 }
 
