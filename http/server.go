@@ -119,6 +119,12 @@ func New(cfg Config) *Server {
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           90 * time.Second,
 		DisableStartupMessage: true,
+		// Strings read from a request (method, path, params, headers) are
+		// copies, not views into buffers fasthttp reuses for the next
+		// request: metrics labels, log fields, event streams and whatever
+		// huma or a library keeps would otherwise change under them. A few
+		// small allocations per request buy that for every reader at once.
+		Immutable: true,
 	})
 	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{}), finished: newFinishedJobs()}
 	s.setUpMetrics()
