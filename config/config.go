@@ -49,6 +49,7 @@ type Config struct {
 	WorkerTaskCheckInterval time.Duration `env:"WORKER_TASK_CHECK_INTERVAL" envDefault:"10ms"`
 	WorkerShutdownTimeout   time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	MaxActiveJobsPerUser    int           `env:"MAX_ACTIVE_JOBS_PER_USER" envDefault:"3"`
+	MaxStreamsPerUser       int           `env:"MAX_STREAMS_PER_USER" envDefault:"10"`
 	AdminUserIDs            []string      `env:"ADMIN_USER_IDS" envSeparator:","`
 	MonitoringUser          string        `env:"MONITORING_USER"`
 	MonitoringPassword      string        `env:"MONITORING_PASSWORD" secret:"true"`
@@ -145,6 +146,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxActiveJobsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_ACTIVE_JOBS_PER_USER must be at least 1"))
+	}
+	if c.MaxStreamsPerUser < 1 {
+		errs = append(errs, errors.New("MAX_STREAMS_PER_USER must be at least 1"))
 	}
 	switch c.FundDataProvider {
 	case FundsAMFI:

@@ -70,6 +70,9 @@ type Config struct {
 	// MetricsHandler on a port of its own instead).
 	MetricsUser     string
 	MetricsPassword string
+	// MaxStreamsPerUser caps each user's open GET /jobs/{id}/events
+	// streams in this process; 0 means DefaultMaxStreamsPerUser.
+	MaxStreamsPerUser int
 	// RateLimitPerMinute caps each user's mutating requests under /api
 	// (auth routes excepted), counted in the Queue's Redis; 0 or no Queue
 	// turns the limit off.
@@ -93,6 +96,10 @@ type Server struct {
 	httpMetrics *metrics.HTTP
 	rateLimiter *queue.RateLimiter
 	finished    finishedJobs
+	// jobChanges carries job changes to the event streams: one Redis
+	// subscription for all of them. nil without a Queue.
+	jobChanges *queue.JobEvents
+	streams    openStreams
 }
 
 // New builds the Fiber app with every route registered.
@@ -104,6 +111,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxActiveJobsPerUser == 0 {
 		cfg.MaxActiveJobsPerUser = 3
+	}
+	if cfg.MaxStreamsPerUser == 0 {
+		cfg.MaxStreamsPerUser = DefaultMaxStreamsPerUser
 	}
 	app := fiber.New(fiber.Config{
 		AppName:      "alex",
@@ -129,6 +139,7 @@ func New(cfg Config) *Server {
 	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{}), finished: newFinishedJobs()}
 	s.setUpMetrics()
 	s.setUpRateLimit()
+	s.watchJobs()
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
 	app.Use(s.requestContext)
@@ -165,7 +176,25 @@ func (s *Server) Drain() { s.draining.Store(true) }
 // Shutdown stops accepting connections and waits for requests in flight.
 func (s *Server) Shutdown(ctx context.Context) error {
 	close(s.done)
-	return s.app.ShutdownWithContext(ctx)
+	err := s.app.ShutdownWithContext(ctx)
+	if s.jobChanges != nil {
+		err = errors.Join(err, s.jobChanges.Close())
+	}
+	return err
+}
+
+// watchJobs opens the one subscription that feeds every event stream. With
+// Redis down it keeps trying in the background; streams meanwhile see
+// changes at their heartbeats.
+func (s *Server) watchJobs() {
+	if s.cfg.Queue == nil {
+		return
+	}
+	events, err := s.cfg.Queue.WatchJobs(context.Background())
+	if err != nil {
+		s.log.Warn("job events not subscribed yet; retrying in the background", "err", err)
+	}
+	s.jobChanges = events
 }
 
 func apiConfig() huma.Config {
