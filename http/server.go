@@ -46,6 +46,9 @@ type Config struct {
 	Issuer      *auth.Issuer
 	Log         *slog.Logger
 	CORSOrigins []string
+	// TrustedProxies may set X-Forwarded-For: the client IP of the sign-in
+	// limits comes from it when the peer is one of them.
+	TrustedProxies []string
 	// Ready reports whether every dependency answers (PostgreSQL, Redis).
 	Ready func(ctx context.Context) error
 	// Queue enqueues stage tasks and carries job events; nil leaves
@@ -95,6 +98,7 @@ type Server struct {
 	metrics     *prometheus.Registry
 	httpMetrics *metrics.HTTP
 	rateLimiter *queue.RateLimiter
+	signIns     *attemptLimiter
 	finished    finishedJobs
 	// jobChanges carries job changes to the event streams: one Redis
 	// subscription for all of them. nil without a Queue.
@@ -135,10 +139,17 @@ func New(cfg Config) *Server {
 		// huma or a library keeps would otherwise change under them. A few
 		// small allocations per request buy that for every reader at once.
 		Immutable: true,
+		// Behind a load balancer the peer is the balancer: only a trusted
+		// one may name the client.
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		EnableIPValidation:      true, // the first valid address of the header
 	})
 	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{}), finished: newFinishedJobs()}
 	s.setUpMetrics()
 	s.setUpRateLimit()
+	s.signIns = newAttemptLimiter(cfg.Queue)
 	s.watchJobs()
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
@@ -151,6 +162,7 @@ func New(cfg Config) *Server {
 		ExposeHeaders: "Location, ETag, Retry-After, X-Request-ID, Warning, X-Cache, X-Data-Stale, X-Data-Fetched-At",
 	}))
 	app.Use(apiAlias)
+	app.Use(s.limitSignIns)
 	app.Use("/api", s.authenticate)
 	app.Use("/api", s.limitMutations)
 
@@ -159,6 +171,13 @@ func New(cfg Config) *Server {
 	s.registerMetricsRoute()
 	app.Use(noRoute) // after every route
 	return s
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
 
 // App is the Fiber app, for Listen and for tests.

@@ -221,6 +221,7 @@ func HTTPConfig(cfg config.Config, s *store.Store, q *queue.Queue, m MarketData,
 	return alexhttp.Config{
 		Store: s, Queue: q, Funds: m.Funds, Rates: m.rates, Verifier: verifier, Issuer: issuer, Log: log,
 		CORSOrigins:          cfg.CORSOrigins,
+		TrustedProxies:       cfg.TrustedProxies,
 		MaxActiveJobsPerUser: cfg.MaxActiveJobsPerUser,
 		MaxStreamsPerUser:    cfg.MaxStreamsPerUser,
 		AdminUserIDs:         cfg.AdminUserIDs,
