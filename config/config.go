@@ -103,6 +103,10 @@ const (
 )
 
 // Load reads the environment and checks the settings against each other.
+// minMonitoringPassword is the shortest MONITORING_PASSWORD production
+// accepts (elsewhere a shorter one keeps /monitoring's basic auth off).
+const minMonitoringPassword = 16
+
 func Load() (Config, error) {
 	cfg, err := env.ParseAs[Config]()
 	if err != nil {
@@ -150,6 +154,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxActiveJobsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_ACTIVE_JOBS_PER_USER must be at least 1"))
+	}
+	if c.Production() && c.MonitoringUser != "" && len(c.MonitoringPassword) < minMonitoringPassword {
+		errs = append(errs, fmt.Errorf("MONITORING_PASSWORD must have at least %d characters: /monitoring can delete every task", minMonitoringPassword))
 	}
 	if c.MaxStreamsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_STREAMS_PER_USER must be at least 1"))

@@ -176,3 +176,19 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// A secret in a query string never reaches the log: the request log names
+// the path alone.
+func TestQueryStringSecretsStayOutOfTheLog(t *testing.T) {
+	var logged syncBuffer
+	a := newTestAPI(t, withConfig(func(c *alexhttp.Config) {
+		c.Log = slog.New(slog.NewJSONHandler(&logged, nil))
+	}))
+	tok := a.token(t, "user_query_secret")
+	for _, q := range []string{"token=QS-SECRET-1", "password=QS-SECRET-2&x=1", "api_key=QS-SECRET-3", "signature=QS-SECRET-4"} {
+		a.do(t, http.MethodGet, "/api/v1/accounts?"+q, tok, nil)
+		a.do(t, http.MethodGet, "/no/such/route?"+q, "", nil)
+	}
+	require.NotContains(t, logged.String(), "QS-SECRET")
+	require.Contains(t, logged.String(), `"path":"/api/v1/accounts"`)
+}
