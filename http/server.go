@@ -99,6 +99,7 @@ type Server struct {
 	httpMetrics *metrics.HTTP
 	rateLimiter *queue.RateLimiter
 	signIns     *attemptLimiter
+	routes      methodIndex
 	finished    finishedJobs
 	// jobChanges carries job changes to the event streams: one Redis
 	// subscription for all of them. nil without a Queue.
@@ -169,7 +170,8 @@ func New(cfg Config) *Server {
 	s.api = humafiber.New(app, apiConfig())
 	s.registerRoutes()
 	s.registerMetricsRoute()
-	app.Use(noRoute) // after every route
+	s.routes = newMethodIndex(app.GetRoutes(true))
+	app.Use(s.noRoute) // after every route
 	return s
 }
 

@@ -1,0 +1,31 @@
+package http_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A known path with a wrong method is 405 with Allow, on /api/v1 and the
+// /api alias; an unknown path is a 404 problem.
+func TestWrongMethodIs405WithAllow(t *testing.T) {
+	a := newTestAPI(t)
+	tok := a.token(t, "user_405")
+	for _, tc := range []struct{ method, path, allow string }{
+		{http.MethodPatch, "/api/v1/accounts", "GET, POST"},
+		{http.MethodDelete, "/api/accounts", "GET, POST"},
+		{http.MethodPost, "/api/v1/jobs/4b0c8f5e-0d6c-4f7e-9a43-5f9a3c1d2e7f", "GET"},
+		{http.MethodDelete, "/health", "GET"},
+	} {
+		resp, raw := a.do(t, tc.method, tc.path, tok, nil)
+		p := requireProblem(t, resp, raw, http.StatusMethodNotAllowed)
+		require.Equal(t, tc.allow, resp.Header.Get("Allow"), "%s %s", tc.method, tc.path)
+		require.Contains(t, p.Detail, tc.method)
+	}
+	for _, path := range []string{"/api/v1/nothing-here", "/api/v1/jobs/x/y/z", "/nope"} {
+		resp, raw := a.do(t, http.MethodGet, path, tok, nil)
+		requireProblem(t, resp, raw, http.StatusNotFound)
+		require.Empty(t, resp.Header.Get("Allow"))
+	}
+}
