@@ -38,6 +38,19 @@ func claims(ctx context.Context) auth.Claims {
 
 func userID(ctx context.Context) string { return claims(ctx).UserID }
 
+// securityHeaders sets what every answer carries: no MIME sniffing, no
+// Referer leaving (share links carry their token in the URL), and no copy
+// of a user's data in any cache. Handlers may set their own first.
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	err := c.Next()
+	if userID(c.UserContext()) != "" && c.GetRespHeader(fiber.HeaderCacheControl) == "" {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
+	return err
+}
+
 // logRequests writes one JSON log line per request.
 func (s *Server) logRequests(c *fiber.Ctx) error {
 	start := time.Now()

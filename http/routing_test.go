@@ -29,3 +29,29 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 		require.Empty(t, resp.Header.Get("Allow"))
 	}
 }
+
+// Every answer carries nosniff and no-referrer; what a user's token opened
+// is no-store.
+func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
+	a := newTestAPI(t)
+	tok := a.token(t, "user_headers")
+	for _, tc := range []struct {
+		method, path, token string
+		noStore             bool
+	}{
+		{http.MethodGet, "/api/v1/accounts", tok, true},
+		{http.MethodGet, "/api/user", tok, true},
+		{http.MethodPost, "/api/v1/accounts", tok, true},
+		{http.MethodGet, "/health", "", false},
+		{http.MethodGet, "/openapi.json", "", false},
+		{http.MethodGet, "/api/v1/accounts", "", false},
+		{http.MethodGet, "/no/such/route", "", false},
+	} {
+		resp, _ := a.do(t, tc.method, tc.path, tc.token, nil)
+		require.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), "%s %s", tc.method, tc.path)
+		require.Equal(t, "no-referrer", resp.Header.Get("Referrer-Policy"), "%s %s", tc.method, tc.path)
+		if tc.noStore {
+			require.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "%s %s", tc.method, tc.path)
+		}
+	}
+}

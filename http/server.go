@@ -155,6 +155,7 @@ func New(cfg Config) *Server {
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
 	app.Use(s.requestContext)
+	app.Use(securityHeaders)
 	app.Use(s.countRequests) // outside logRequests, which settles the status
 	app.Use(s.logRequests)
 	app.Use(cors.New(cors.Config{
