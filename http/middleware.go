@@ -18,10 +18,14 @@ const (
 	claimsKey
 )
 
-// requestContext puts the request id into the context handlers receive.
+// requestContext gives the handlers a context with the request id and the
+// request's deadline, which every database and Redis call inherits. (An
+// event stream outlives it on purpose: its writer runs without it.)
 func (s *Server) requestContext(c *fiber.Ctx) error {
 	id, _ := c.Locals("request_id").(string)
-	c.SetUserContext(context.WithValue(c.UserContext(), requestIDKey, id))
+	ctx, cancel := context.WithTimeout(context.WithValue(c.UserContext(), requestIDKey, id), s.cfg.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
 	return c.Next()
 }
 

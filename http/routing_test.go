@@ -3,8 +3,11 @@ package http_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	alexhttp "github.com/alex-advisor/alex/http"
 )
 
 // A known path with a wrong method is 405 with Allow, on /api/v1 and the
@@ -54,4 +57,15 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 			require.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "%s %s", tc.method, tc.path)
 		}
 	}
+}
+
+// A request past its deadline has its database calls cancelled and
+// answers 503 with Retry-After, not a 500.
+func TestRequestPastItsDeadlineAnswers503(t *testing.T) {
+	a := newTestAPI(t, localMode(), withConfig(func(c *alexhttp.Config) { c.RequestTimeout = time.Nanosecond }))
+	tok, _, err := a.issuer.Sign("user_deadline", "deadline@example.com", "Deadline", time.Now())
+	require.NoError(t, err)
+	resp, raw := a.do(t, http.MethodGet, "/api/v1/accounts", tok, nil)
+	requireProblem(t, resp, raw, http.StatusServiceUnavailable)
+	require.NotEmpty(t, resp.Header.Get("Retry-After"))
 }

@@ -32,6 +32,10 @@ import (
 // maxBodyBytes is the largest request body the API reads.
 const maxBodyBytes = 1 << 20
 
+// DefaultRequestTimeout bounds a request when Config.RequestTimeout is 0:
+// past it, its database and Redis calls are cancelled and it answers 503.
+const DefaultRequestTimeout = 30 * time.Second
+
 // TokenVerifier checks a bearer token and returns its claims.
 type TokenVerifier interface {
 	Verify(ctx context.Context, token string) (auth.Claims, error)
@@ -73,6 +77,9 @@ type Config struct {
 	// MetricsHandler on a port of its own instead).
 	MetricsUser     string
 	MetricsPassword string
+	// RequestTimeout is each request's deadline; 0 means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
 	// MaxStreamsPerUser caps each user's open GET /jobs/{id}/events
 	// streams in this process; 0 means DefaultMaxStreamsPerUser.
 	MaxStreamsPerUser int
@@ -116,6 +123,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxActiveJobsPerUser == 0 {
 		cfg.MaxActiveJobsPerUser = 3
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.MaxStreamsPerUser == 0 {
 		cfg.MaxStreamsPerUser = DefaultMaxStreamsPerUser
