@@ -162,6 +162,7 @@ func WorkerOptions(cfg config.Config, s *store.Store, m MarketData, log *slog.Lo
 		ShutdownTimeout:   cfg.WorkerShutdownTimeout,
 		Log:               log,
 		Refresher:         &tasks.Refresher{Store: s, Prices: m.Prices, Funds: m.Funds, Rates: m.Rates, Log: log},
+		Purger:            &tasks.Purger{Store: s, Retention: store.Retention{Jobs: cfg.JobRetention}, Log: log},
 		Schedule:          schedule,
 	}, nil
 }
