@@ -165,6 +165,8 @@ func New(cfg Config) *Server {
 	app.Use(s.limitSignIns)
 	app.Use("/api", s.authenticate)
 	app.Use("/api", s.limitMutations)
+	app.Use("/v1", withMessage, s.authenticate)
+	app.Use("/v1/buy", s.limitMutations)
 
 	s.api = humafiber.New(app, apiConfig())
 	s.registerRoutes()
