@@ -58,7 +58,7 @@ func (s *Store) BuyFundUnits(ctx context.Context, p FundPurchase) (Account, Tran
 			return err
 		}
 		tr.CreatedAt = at.Add(time.Microsecond) // the ledger lists the buy after its deposit
-		return applyTrade(tx, t, tr)
+		return applyTrade(tx, t, &tr)
 	})
 	if err != nil {
 		if alex.ErrorCode(err) == alex.EINVALID {

@@ -69,7 +69,8 @@ func executeTrade(ctx context.Context, tx *gorm.DB, t Trade, currency string) (T
 	if err != nil {
 		return Transaction{}, err
 	}
-	return tr, applyTrade(tx, t, tr)
+	err = applyTrade(tx, t, &tr)
+	return tr, err
 }
 
 // priceTrade is the trade's transaction row, priced at the instrument's
@@ -119,22 +120,23 @@ func priceTrade(ctx context.Context, tx *gorm.DB, t Trade, currency string) (Tra
 	return tr, nil
 }
 
-// applyTrade moves the units and the cash of a priced trade and records it.
-func applyTrade(tx *gorm.DB, t Trade, tr Transaction) error {
+// applyTrade moves the units and the cash of a priced trade and records it
+// (which sets its CreatedAt).
+func applyTrade(tx *gorm.DB, t Trade, tr *Transaction) error {
 	field := "body.quantity"
 	if t.Amount != nil {
 		field = "body.amount"
 	}
 	var err error
 	if t.Side == "buy" {
-		err = buy(tx, tr, field)
+		err = buy(tx, *tr, field)
 	} else {
-		err = sell(tx, tr, field)
+		err = sell(tx, *tr, field)
 	}
 	if err != nil {
 		return err
 	}
-	return tx.Create(&tr).Error
+	return tx.Create(tr).Error
 }
 
 // tradeRates are the rates a trade converts at: none when the instrument is
