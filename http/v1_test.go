@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/alex-advisor/alex/queue/redistest"
 )
 
 type v1FamiliesJSON struct {
@@ -276,4 +278,33 @@ func TestV1InOpenAPI(t *testing.T) {
 	props := doc["components"].(map[string]any)["schemas"].(map[string]any)["V1Problem"].(map[string]any)["properties"].(map[string]any)
 	assert.Contains(t, props, "message")
 	assert.Contains(t, props, "detail")
+}
+
+// Purchases count against the user's allowance of changes, and sign-in
+// attempts against theirs; the 429s carry message too. Reads are free.
+func TestV1RateLimits(t *testing.T) {
+	t.Parallel()
+	const limit = 2
+	f := newFundFixture(t, localMode(), withRateLimit(openQueue(t, redistest.Start(t)), limit))
+	token := mfbLogin(t, f.api, "limited@example.com")
+	for range limit {
+		mustDo[messageJSON](t, f.api, http.MethodPost, "/v1/buy", token, sbiBluechip(1, 98.7612), http.StatusOK)
+	}
+	resp, raw := f.api.do(t, http.MethodPost, "/v1/buy", token, sbiBluechip(1, 98.7612))
+	requireV1Problem(t, resp, raw, http.StatusTooManyRequests)
+	assert.NotEmpty(t, resp.Header.Get("Retry-After"))
+	mustDo[v1SchemesJSON](t, f.api, http.MethodPost, "/v1/fund_schemes/latest/open_ended", token,
+		map[string]any{"fund_family": "SBI Mutual Fund"}, http.StatusOK)
+	mustDo[v1PortfolioJSON](t, f.api, http.MethodGet, "/v1/portfolio", token, nil, http.StatusOK)
+
+	for i := 1; ; i++ {
+		require.LessOrEqual(t, i, 30, "30 wrong logins were all let through")
+		resp, raw = f.api.do(t, http.MethodPost, "/v1/auth/login", "",
+			map[string]any{"email": "limited@example.com", "password": "wrong password"})
+		if resp.StatusCode == http.StatusTooManyRequests {
+			requireV1Problem(t, resp, raw, http.StatusTooManyRequests)
+			break
+		}
+		requireV1Problem(t, resp, raw, http.StatusUnauthorized)
+	}
 }
