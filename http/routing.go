@@ -21,14 +21,14 @@ type methodIndex []routeTemplate
 func newMethodIndex(routes []fiber.Route) methodIndex {
 	idx := make(methodIndex, 0, len(routes))
 	for _, r := range routes {
-		idx = append(idx, routeTemplate{method: r.Method, segments: strings.Split(strings.Trim(r.Path, "/"), "/")})
+		idx = append(idx, routeTemplate{method: r.Method, segments: segmentsOf(r.Path)})
 	}
 	return idx
 }
 
 // allowed lists the methods of the routes whose template matches path.
 func (idx methodIndex) allowed(path string) []string {
-	segments := strings.Split(strings.Trim(path, "/"), "/")
+	segments := segmentsOf(path)
 	var methods []string
 	for _, r := range idx {
 		if r.matches(segments) && !slices.Contains(methods, r.method) {
@@ -37,6 +37,12 @@ func (idx methodIndex) allowed(path string) []string {
 	}
 	slices.Sort(methods)
 	return methods
+}
+
+// segmentsOf splits a path as the router reads it: one leading slash and
+// one trailing slash are not segments, an empty segment (//) is.
+func segmentsOf(path string) []string {
+	return strings.Split(strings.TrimSuffix(strings.TrimPrefix(path, "/"), "/"), "/")
 }
 
 func (r routeTemplate) matches(segments []string) bool {
