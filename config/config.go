@@ -44,6 +44,10 @@ type Config struct {
 	ShutdownDrain time.Duration `env:"SHUTDOWN_DRAIN" envDefault:"0s"`
 
 	CORSOrigins []string `env:"CORS_ORIGINS" envSeparator:"," envDefault:"http://localhost:3000"`
+	// PublicURL is where people reach the service (https://alex.example.com):
+	// the origin the home page's forms must come from; https makes its
+	// session cookie Secure. Empty: each request's own origin.
+	PublicURL string `env:"PUBLIC_URL"`
 
 	WorkerConcurrency       int           `env:"WORKER_CONCURRENCY" envDefault:"10"`
 	WorkerTaskCheckInterval time.Duration `env:"WORKER_TASK_CHECK_INTERVAL" envDefault:"10ms"`
@@ -142,6 +146,9 @@ func (c Config) Validate() error {
 	}
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		errs = append(errs, fmt.Errorf("PPROF_ADDR must be a loopback address such as 127.0.0.1:6060, not %q", c.PprofAddr))
+	}
+	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, fmt.Errorf("PUBLIC_URL must be an http or https URL such as https://alex.example.com, not %q", c.PublicURL))
 	}
 	if c.MaxActiveJobsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_ACTIVE_JOBS_PER_USER must be at least 1"))

@@ -18,6 +18,7 @@ func (s *Server) registerRoutes() {
 	s.registerFXRoutes()
 	s.registerJobRoutes()
 	s.registerMonitoring()
+	s.registerPages()
 }
 
 type statusOutput struct {

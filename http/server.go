@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
 
 	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/auth"
@@ -70,6 +71,10 @@ type Config struct {
 	// MetricsHandler on a port of its own instead).
 	MetricsUser     string
 	MetricsPassword string
+	// PublicURL is the service's public address (PUBLIC_URL): the home
+	// page's own origin, and its session cookie is Secure when it is https.
+	// Empty: the origin of each request.
+	PublicURL string
 	// RateLimitPerMinute caps each user's mutating requests under /api
 	// (auth routes excepted), counted in the Queue's Redis; 0 or no Queue
 	// turns the limit off.
@@ -93,6 +98,9 @@ type Server struct {
 	httpMetrics *metrics.HTTP
 	rateLimiter *queue.RateLimiter
 	finished    finishedJobs
+	// dispatch is the app's router, for the requests the pages send
+	// through it (callAPI).
+	dispatch func(*fasthttp.RequestCtx)
 }
 
 // New builds the Fiber app with every route registered.
@@ -141,6 +149,7 @@ func New(cfg Config) *Server {
 	s.registerRoutes()
 	s.registerMetricsRoute()
 	app.Use(noRoute) // after every route
+	s.dispatch = app.Handler()
 	return s
 }
 
@@ -168,7 +177,7 @@ func apiConfig() huma.Config {
 		"transactions, fund data and portfolio analysis jobs. Every /api/v1 route is " +
 		"also served under /api with the same handler."
 	c.OpenAPIPath = "/openapi"
-	c.DocsPath = "/docs"
+	c.DocsPath = "" // served from embedded assets: registerPages
 	c.SchemasPath = "/schemas"
 	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
