@@ -98,9 +98,9 @@ type Server struct {
 	httpMetrics *metrics.HTTP
 	rateLimiter *queue.RateLimiter
 	finished    finishedJobs
-	// dispatch is the app's router, for the requests the pages send
-	// through it (callAPI).
-	dispatch func(*fasthttp.RequestCtx)
+	// inProcess serves the app's router to the requests the pages send
+	// through it (callAPI), on connections in memory.
+	inProcess *fasthttp.Server
 }
 
 // New builds the Fiber app with every route registered.
@@ -149,7 +149,7 @@ func New(cfg Config) *Server {
 	s.registerRoutes()
 	s.registerMetricsRoute()
 	app.Use(noRoute) // after every route
-	s.dispatch = app.Handler()
+	s.inProcess = &fasthttp.Server{Handler: app.Handler(), ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second}
 	return s
 }
 
