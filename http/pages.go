@@ -105,16 +105,20 @@ func validCSRF(session, token string) bool {
 	return session != "" && subtle.ConstantTimeCompare([]byte(csrfToken(session)), []byte(token)) == 1
 }
 
-// sameOrigin rejects a form posted from another site: the Origin header,
-// which browsers send with every POST, must be this service's (PUBLIC_URL's,
-// else the request's own). Without Origin, Sec-Fetch-Site decides; a
-// request with neither comes from no browser.
+// sameOrigin rejects a form posted from another site. Browsers say where a
+// request comes from in Sec-Fetch-Site; those that do not, in Origin, which
+// must then be this service's (PUBLIC_URL's, else the request's own). The
+// pages' Referrer-Policy no-referrer makes Origin "null" on their own POSTs,
+// so Origin alone is read only when Sec-Fetch-Site is missing. A request
+// with neither comes from no browser, which no other site can drive.
 func (s *Server) sameOrigin(c *fiber.Ctx) bool {
+	if site := c.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
+	}
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
 		return origin == s.ownOrigin(c)
 	}
-	site := c.Get("Sec-Fetch-Site")
-	return site == "" || site == "same-origin" || site == "none"
+	return true
 }
 
 func (s *Server) ownOrigin(c *fiber.Ctx) string {
