@@ -21,7 +21,7 @@ func screenshot(t *testing.T, page *browsertest.Page, name string) {
 	if dir == "" {
 		return
 	}
-	png := browsertest.Run(page, chromedp.FullScreenshot(90))
+	png := browsertest.Run(page, chromedp.FullScreenshot(100)) // 100: a PNG
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
 }
 
@@ -178,4 +178,3 @@ func sortStages(rows []string) []string {
 	}
 	return append(out, rows[len(out):]...)
 }
-
