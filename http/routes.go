@@ -19,6 +19,7 @@ func (s *Server) registerRoutes() {
 	s.registerJobRoutes()
 	s.registerMonitoring()
 	s.registerPages()
+	s.addRequestExamples()
 }
 
 type statusOutput struct {
