@@ -48,14 +48,22 @@ type Config struct {
 	// the origin the home page's forms must come from; https makes its
 	// session cookie Secure. Empty: each request's own origin.
 	PublicURL string `env:"PUBLIC_URL"`
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the
+	// client (for the sign-in limits per IP); without them the peer address
+	// is the client.
+	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
 
 	WorkerConcurrency       int           `env:"WORKER_CONCURRENCY" envDefault:"10"`
 	WorkerTaskCheckInterval time.Duration `env:"WORKER_TASK_CHECK_INTERVAL" envDefault:"10ms"`
 	WorkerShutdownTimeout   time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	MaxActiveJobsPerUser    int           `env:"MAX_ACTIVE_JOBS_PER_USER" envDefault:"3"`
-	AdminUserIDs            []string      `env:"ADMIN_USER_IDS" envSeparator:","`
-	MonitoringUser          string        `env:"MONITORING_USER"`
-	MonitoringPassword      string        `env:"MONITORING_PASSWORD" secret:"true"`
+	MaxStreamsPerUser       int           `env:"MAX_STREAMS_PER_USER" envDefault:"10"`
+	RequestTimeout          time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
+	// JobRetention is how long a finished job is kept (the daily purge).
+	JobRetention       time.Duration `env:"JOB_RETENTION" envDefault:"2160h"`
+	AdminUserIDs       []string      `env:"ADMIN_USER_IDS" envSeparator:","`
+	MonitoringUser     string        `env:"MONITORING_USER"`
+	MonitoringPassword string        `env:"MONITORING_PASSWORD" secret:"true"`
 
 	// Metrics: with METRICS_ADDR (":9090") on a listener of their own, else
 	// on the API's port at /metrics once METRICS_USER is set (basic auth).
@@ -102,6 +110,10 @@ const (
 )
 
 // Load reads the environment and checks the settings against each other.
+// minMonitoringPassword is the shortest MONITORING_PASSWORD production
+// accepts (elsewhere a shorter one keeps /monitoring's basic auth off).
+const minMonitoringPassword = 16
+
 func Load() (Config, error) {
 	cfg, err := env.ParseAs[Config]()
 	if err != nil {
@@ -152,6 +164,15 @@ func (c Config) Validate() error {
 	}
 	if c.MaxActiveJobsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_ACTIVE_JOBS_PER_USER must be at least 1"))
+	}
+	if c.Production() && c.MonitoringUser != "" && len(c.MonitoringPassword) < minMonitoringPassword {
+		errs = append(errs, fmt.Errorf("MONITORING_PASSWORD must have at least %d characters: /monitoring can delete every task", minMonitoringPassword))
+	}
+	if c.JobRetention < 24*time.Hour {
+		errs = append(errs, errors.New("JOB_RETENTION must be at least 24h (the default is 2160h, 90 days)"))
+	}
+	if c.MaxStreamsPerUser < 1 {
+		errs = append(errs, errors.New("MAX_STREAMS_PER_USER must be at least 1"))
 	}
 	switch c.FundDataProvider {
 	case FundsAMFI:

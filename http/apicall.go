@@ -34,7 +34,7 @@ func (s *Server) callAPI(ctx context.Context, method, path, token string, body, 
 	defer fasthttp.ReleaseRequest(req)
 	req.Header.SetMethod(method)
 	req.SetRequestURI(path)
-	req.Header.SetHost("in-process") // HTTP/1.1 wants one; nothing reads it
+	req.Header.SetHost("in-process")                       // HTTP/1.1 wants one; nothing reads it
 	req.Header.Set(fiber.HeaderXRequestID, requestID(ctx)) // one id in the logs of both
 	if token != "" {
 		req.Header.Set(fiber.HeaderAuthorization, "Bearer "+token)

@@ -33,6 +33,10 @@ import (
 // maxBodyBytes is the largest request body the API reads.
 const maxBodyBytes = 1 << 20
 
+// DefaultRequestTimeout bounds a request when Config.RequestTimeout is 0:
+// past it, its database and Redis calls are cancelled and it answers 503.
+const DefaultRequestTimeout = 30 * time.Second
+
 // TokenVerifier checks a bearer token and returns its claims.
 type TokenVerifier interface {
 	Verify(ctx context.Context, token string) (auth.Claims, error)
@@ -47,6 +51,9 @@ type Config struct {
 	Issuer      *auth.Issuer
 	Log         *slog.Logger
 	CORSOrigins []string
+	// TrustedProxies may set X-Forwarded-For: the client IP of the sign-in
+	// limits comes from it when the peer is one of them.
+	TrustedProxies []string
 	// Ready reports whether every dependency answers (PostgreSQL, Redis).
 	Ready func(ctx context.Context) error
 	// Queue enqueues stage tasks and carries job events; nil leaves
@@ -75,6 +82,12 @@ type Config struct {
 	// page's own origin, and its session cookie is Secure when it is https.
 	// Empty: the origin of each request.
 	PublicURL string
+	// RequestTimeout is each request's deadline; 0 means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// MaxStreamsPerUser caps each user's open GET /jobs/{id}/events
+	// streams in this process; 0 means DefaultMaxStreamsPerUser.
+	MaxStreamsPerUser int
 	// RateLimitPerMinute caps each user's mutating requests under /api
 	// (auth routes excepted), counted in the Queue's Redis; 0 or no Queue
 	// turns the limit off.
@@ -97,10 +110,16 @@ type Server struct {
 	metrics     *prometheus.Registry
 	httpMetrics *metrics.HTTP
 	rateLimiter *queue.RateLimiter
+	signIns     *attemptLimiter
+	routes      methodIndex
 	finished    finishedJobs
 	// inProcess serves the app's router to the requests the pages send
 	// through it (callAPI), on connections in memory.
 	inProcess *fasthttp.Server
+	// jobChanges carries job changes to the event streams: one Redis
+	// subscription for all of them. nil without a Queue.
+	jobChanges *queue.JobEvents
+	streams    openStreams
 }
 
 // New builds the Fiber app with every route registered.
@@ -112,6 +131,12 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxActiveJobsPerUser == 0 {
 		cfg.MaxActiveJobsPerUser = 3
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxStreamsPerUser == 0 {
+		cfg.MaxStreamsPerUser = DefaultMaxStreamsPerUser
 	}
 	app := fiber.New(fiber.Config{
 		AppName:      "alex",
@@ -127,13 +152,28 @@ func New(cfg Config) *Server {
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           90 * time.Second,
 		DisableStartupMessage: true,
+		// Strings read from a request (method, path, params, headers) are
+		// copies, not views into buffers fasthttp reuses for the next
+		// request: metrics labels, log fields, event streams and whatever
+		// huma or a library keeps would otherwise change under them. A few
+		// small allocations per request buy that for every reader at once.
+		Immutable: true,
+		// Behind a load balancer the peer is the balancer: only a trusted
+		// one may name the client.
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		EnableIPValidation:      true, // the first valid address of the header
 	})
 	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{}), finished: newFinishedJobs()}
 	s.setUpMetrics()
 	s.setUpRateLimit()
+	s.signIns = newAttemptLimiter(cfg.Queue)
+	s.watchJobs()
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
 	app.Use(s.requestContext)
+	app.Use(securityHeaders)
 	app.Use(s.countRequests) // outside logRequests, which settles the status
 	app.Use(s.logRequests)
 	app.Use(cors.New(cors.Config{
@@ -142,15 +182,24 @@ func New(cfg Config) *Server {
 		ExposeHeaders: "Location, ETag, Retry-After, X-Request-ID, Warning, X-Cache, X-Data-Stale, X-Data-Fetched-At",
 	}))
 	app.Use(apiAlias)
+	app.Use(s.limitSignIns)
 	app.Use("/api", s.authenticate)
 	app.Use("/api", s.limitMutations)
 
 	s.api = humafiber.New(app, apiConfig())
 	s.registerRoutes()
 	s.registerMetricsRoute()
-	app.Use(noRoute) // after every route
+	s.routes = newMethodIndex(app.GetRoutes(true))
+	app.Use(s.noRoute) // after every route
 	s.inProcess = &fasthttp.Server{Handler: app.Handler(), ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second}
 	return s
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
 
 // App is the Fiber app, for Listen and for tests.
@@ -168,7 +217,25 @@ func (s *Server) Drain() { s.draining.Store(true) }
 // Shutdown stops accepting connections and waits for requests in flight.
 func (s *Server) Shutdown(ctx context.Context) error {
 	close(s.done)
-	return s.app.ShutdownWithContext(ctx)
+	err := s.app.ShutdownWithContext(ctx)
+	if s.jobChanges != nil {
+		err = errors.Join(err, s.jobChanges.Close())
+	}
+	return err
+}
+
+// watchJobs opens the one subscription that feeds every event stream. With
+// Redis down it keeps trying in the background; streams meanwhile see
+// changes at their heartbeats.
+func (s *Server) watchJobs() {
+	if s.cfg.Queue == nil {
+		return
+	}
+	events, err := s.cfg.Queue.WatchJobs(context.Background())
+	if err != nil {
+		s.log.Warn("job events not subscribed yet; retrying in the background", "err", err)
+	}
+	s.jobChanges = events
 }
 
 func apiConfig() huma.Config {
