@@ -44,6 +44,10 @@ type Config struct {
 	ShutdownDrain time.Duration `env:"SHUTDOWN_DRAIN" envDefault:"0s"`
 
 	CORSOrigins []string `env:"CORS_ORIGINS" envSeparator:"," envDefault:"http://localhost:3000"`
+	// PublicURL is where people reach the service (https://alex.example.com):
+	// the origin the home page's forms must come from; https makes its
+	// session cookie Secure. Empty: each request's own origin.
+	PublicURL string `env:"PUBLIC_URL"`
 	// TrustedProxies are the load balancers whose X-Forwarded-For names the
 	// client (for the sign-in limits per IP); without them the peer address
 	// is the client.
@@ -154,6 +158,9 @@ func (c Config) Validate() error {
 	}
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		errs = append(errs, fmt.Errorf("PPROF_ADDR must be a loopback address such as 127.0.0.1:6060, not %q", c.PprofAddr))
+	}
+	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, fmt.Errorf("PUBLIC_URL must be an http or https URL such as https://alex.example.com, not %q", c.PublicURL))
 	}
 	if c.MaxActiveJobsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_ACTIVE_JOBS_PER_USER must be at least 1"))

@@ -74,12 +74,18 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 }
 
 // authenticate verifies the bearer token of every /api route but the auth
-// routes. Clerk and local tokens go through the same Verifier.
+// routes. Clerk and local tokens go through the same Verifier. The home
+// page's session cookie stands in for the header on a job's report and
+// events only (cookieAuthenticates).
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	if s.public(c.Path()) || c.Method() == fiber.MethodOptions {
 		return c.Next()
 	}
 	token, ok := bearerToken(c.Get(fiber.HeaderAuthorization))
+	if !ok && cookieAuthenticates(c.Method(), c.Path()) {
+		token = c.Cookies(sessionCookie)
+		ok = token != ""
+	}
 	if !ok {
 		return writeProblem(c, fiber.StatusUnauthorized, "A bearer token is required in the Authorization header")
 	}

@@ -19,6 +19,8 @@ func (s *Server) registerRoutes() {
 	s.registerFXRoutes()
 	s.registerJobRoutes()
 	s.registerMonitoring()
+	s.registerPages()
+	s.addRequestExamples()
 }
 
 type statusOutput struct {

@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
 
 	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/auth"
@@ -77,6 +78,10 @@ type Config struct {
 	// MetricsHandler on a port of its own instead).
 	MetricsUser     string
 	MetricsPassword string
+	// PublicURL is the service's public address (PUBLIC_URL): the home
+	// page's own origin, and its session cookie is Secure when it is https.
+	// Empty: the origin of each request.
+	PublicURL string
 	// RequestTimeout is each request's deadline; 0 means
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
@@ -108,6 +113,9 @@ type Server struct {
 	signIns     *attemptLimiter
 	routes      methodIndex
 	finished    finishedJobs
+	// inProcess serves the app's router to the requests the pages send
+	// through it (callAPI), on connections in memory.
+	inProcess *fasthttp.Server
 	// jobChanges carries job changes to the event streams: one Redis
 	// subscription for all of them. nil without a Queue.
 	jobChanges *queue.JobEvents
@@ -186,6 +194,7 @@ func New(cfg Config) *Server {
 	s.registerMetricsRoute()
 	s.routes = newMethodIndex(app.GetRoutes(true))
 	app.Use(s.noRoute) // after every route
+	s.inProcess = &fasthttp.Server{Handler: app.Handler(), ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second}
 	return s
 }
 
@@ -238,7 +247,7 @@ func apiConfig() huma.Config {
 		"transactions, fund data and portfolio analysis jobs. Every /api/v1 route is " +
 		"also served under /api with the same handler."
 	c.OpenAPIPath = "/openapi"
-	c.DocsPath = "/docs"
+	c.DocsPath = "" // served from embedded assets: registerPages
 	c.SchemasPath = "/schemas"
 	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT",

@@ -101,6 +101,7 @@ Alex is running in embedded mode (for laptops; ALEX_ENV=production refuses it):
   redis     %s
   worker    %s
 
+  Home  %s/          (sign up, add holdings, run an analysis)
   API   %s/api/v1
   Docs  %s/docs
 
@@ -112,7 +113,7 @@ Then: curl -s %s/api/v1/user -H "Authorization: Bearer <token>"
 `, embeddedOr(cfg.EmbeddedDatabase(), "SQLite file "+filepath.Join(cfg.DataDir, "alex.db"), "DATABASE_URL"),
 		embeddedOr(cfg.EmbeddedRedis(), "in this process", "REDIS_URL"),
 		embeddedOr(cfg.EmbeddedRedis(), "in this process", "run cmd/worker"),
-		base, base, base, base)
+		base, base, base, base, base)
 }
 
 func embeddedOr(embedded bool, yes, no string) string {

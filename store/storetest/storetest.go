@@ -68,9 +68,11 @@ func MustOpenSchema(tb testing.TB) (*store.Store, string) {
 	return s, schema
 }
 
-// NewSchema creates an empty schema that is dropped when the test ends.
+// NewSchema creates an empty schema that is dropped when the test ends, in
+// the test database, which it creates first when it is missing.
 func NewSchema(tb testing.TB) string {
 	tb.Helper()
+	require.NoError(tb, EnsureDatabase(context.Background(), URL()), "create the test database")
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := "test_" + hex.EncodeToString(b)

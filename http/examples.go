@@ -1,0 +1,37 @@
+package http
+
+import "github.com/danielgtaylor/huma/v2"
+
+// requestExamples are the request bodies the OpenAPI document shows for
+// each operation that takes one, by operation id: what /docs fills in for
+// "Try it out". A test checks that every body has one and that each
+// validates against its operation's schema.
+var requestExamples = map[string]any{
+	"register":           map[string]any{"email": "me@example.com", "password": "choose-a-password", "display_name": "Robin"},
+	"login":              map[string]any{"email": "me@example.com", "password": "choose-a-password"},
+	"update-user":        map[string]any{"years_until_retirement": 25, "target_retirement_income": 80000, "asset_class_targets": map[string]any{"equity": 60, "fixed_income": 40}},
+	"create-account":     map[string]any{"account_name": "Roth IRA", "account_purpose": "Retirement savings", "currency": "USD", "cash_balance": 2500, "cash_interest": 0.02},
+	"update-account":     map[string]any{"cash_balance": 3000},
+	"upsert-position":    map[string]any{"account_id": "0b7f6f55-3f5e-4d43-9a52-3c3ad1f1f0a1", "symbol": "VTI", "quantity": 80},
+	"update-position":    map[string]any{"quantity": 100},
+	"create-transaction": map[string]any{"side": "buy", "symbol": "MF119551", "quantity": 10},
+	"analyze":            map[string]any{"analysis_type": "portfolio", "options": map[string]any{"paths": 10000, "seed": 42, "annual_contribution": 12000}},
+}
+
+// addRequestExamples writes requestExamples into the OpenAPI document.
+func (s *Server) addRequestExamples() {
+	for _, item := range s.api.OpenAPI().Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Patch, item.Delete} {
+			if op == nil || op.RequestBody == nil {
+				continue
+			}
+			example, ok := requestExamples[op.OperationID]
+			if !ok {
+				continue
+			}
+			for _, media := range op.RequestBody.Content {
+				media.Example = example
+			}
+		}
+	}
+}
