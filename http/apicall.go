@@ -36,6 +36,9 @@ func (s *Server) callAPI(ctx context.Context, method, path, token string, body, 
 	req.SetRequestURI(path)
 	req.Header.SetHost("in-process")                       // HTTP/1.1 wants one; nothing reads it
 	req.Header.Set(fiber.HeaderXRequestID, requestID(ctx)) // one id in the logs of both
+	if ip := clientIPOf(ctx); ip != "" {
+		req.Header.Set(fiber.HeaderXForwardedFor, ip) // the sign-in limits count the person's client
+	}
 	if token != "" {
 		req.Header.Set(fiber.HeaderAuthorization, "Bearer "+token)
 	}

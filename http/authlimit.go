@@ -84,7 +84,7 @@ func (s *Server) limitSignIns(c *fiber.Ctx) error {
 	if !signInAttempt(c) {
 		return c.Next()
 	}
-	ok, retryAfter := s.signIns.allow(c, s.signIns.perIP, "ip:"+c.IP(), attemptsPerIP, attemptsPerIPPeriod)
+	ok, retryAfter := s.signIns.allow(c, s.signIns.perIP, "ip:"+clientIP(c), attemptsPerIP, attemptsPerIPPeriod)
 	if ok {
 		if email := attemptEmail(c.Body()); email != "" {
 			ok, retryAfter = s.signIns.allow(c, s.signIns.perEmail, "email:"+email, attemptsPerEmail, attemptsPerEmailFor)

@@ -16,6 +16,7 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	claimsKey
+	clientIPKey
 )
 
 // requestContext gives the handlers a context with the request id and the
@@ -23,10 +24,29 @@ const (
 // event stream outlives it on purpose: its writer runs without it.)
 func (s *Server) requestContext(c *fiber.Ctx) error {
 	id, _ := c.Locals("request_id").(string)
-	ctx, cancel := context.WithTimeout(context.WithValue(c.UserContext(), requestIDKey, id), s.cfg.RequestTimeout)
+	ctx := context.WithValue(c.UserContext(), requestIDKey, id)
+	ctx, cancel := context.WithTimeout(context.WithValue(ctx, clientIPKey, clientIP(c)), s.cfg.RequestTimeout)
 	defer cancel()
 	c.SetUserContext(ctx)
 	return c.Next()
+}
+
+// clientIP is the address of the person's client: the peer's (or, behind
+// TRUSTED_PROXIES, the one they forward), and for a page's call through the
+// in-memory connection (callAPI) the one of the page's own request, which
+// callAPI forwards; nothing outside the process can reach that connection.
+func clientIP(c *fiber.Ctx) string {
+	if c.Context().RemoteAddr().Network() == "pipe" {
+		if ip := c.Get(fiber.HeaderXForwardedFor); ip != "" {
+			return ip
+		}
+	}
+	return c.IP()
+}
+
+func clientIPOf(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey).(string)
+	return ip
 }
 
 func requestID(ctx context.Context) string {
