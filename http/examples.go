@@ -16,6 +16,13 @@ var requestExamples = map[string]any{
 	"update-position":    map[string]any{"quantity": 100},
 	"create-transaction": map[string]any{"side": "buy", "symbol": "MF119551", "quantity": 10},
 	"analyze":            map[string]any{"analysis_type": "portfolio", "options": map[string]any{"paths": 10000, "seed": 42, "annual_contribution": 12000}},
+
+	"v1-register":           map[string]any{"email": "me@example.com", "password": "choose-a-password"},
+	"v1-login":              map[string]any{"email": "me@example.com", "password": "choose-a-password"},
+	"v1-open-ended-schemes": map[string]any{"fund_family": "SBI Mutual Fund"},
+	"v1-buy": map[string]any{"Scheme_Code": 119598, "Scheme_Name": "SBI BLUECHIP FUND - DIRECT PLAN - GROWTH",
+		"Date": "22-Nov-2026", "Scheme_Category": "Equity Scheme - Large Cap Fund", "Mutual_Fund_Family": "SBI Mutual Fund",
+		"units": 3, "nav": 98.7612, "ISIN_Div_Payout_ISIN_Growth": "INF200K01QX4", "ISIN_Div_Reinvestment": ""},
 }
 
 // addRequestExamples writes requestExamples into the OpenAPI document.
