@@ -113,7 +113,7 @@ type PositionPath struct {
 type upsertPositionInput struct {
 	Body struct {
 		AccountID string  `json:"account_id" format:"uuid"`
-		Symbol    string  `json:"symbol" minLength:"1" maxLength:"32" pattern:"^\\s*[A-Za-z0-9.\\-]+\\s*$" patternDescription:"a ticker symbol"`
+		Symbol    string  `json:"symbol" pattern:"^\\s*[A-Za-z0-9./^=-]{1,20}\\s*$" patternDescription:"a ticker symbol: 1 to 20 letters, digits and . - / ^ =" doc:"Stored upper-cased, e.g. BRK.B, BRK/B, ^GSPC, EURUSD=X"`
 		Quantity  float64 `json:"quantity" exclusiveMinimum:"0" maximum:"1000000000000"`
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -182,6 +183,7 @@ func New(cfg Config) *Server {
 	app.Use("/v1/buy", s.limitMutations)
 
 	s.api = humafiber.New(app, apiConfig())
+	s.api.UseMiddleware(unescapePathParams)
 	s.registerRoutes()
 	s.registerMetricsRoute()
 	s.routes = newMethodIndex(app.GetRoutes(true))
@@ -279,6 +281,30 @@ func register[I, O any](s *Server, op huma.Operation, h func(context.Context, *I
 		return out, nil
 	})
 }
+
+// unescapePathParams hands operations their path parameters decoded. Fiber
+// routes on the escaped path (so BRK%2FB stays one segment) and gives its
+// parameters as sent; a symbol is validated and looked up as BRK/B or ^GSPC.
+func unescapePathParams(ctx huma.Context, next func(huma.Context)) {
+	next(unescapedParams{ctx})
+}
+
+// humaContext names huma.Context so that embedding it does not hide its
+// Context method behind a field of that name.
+type humaContext = huma.Context
+
+type unescapedParams struct{ humaContext }
+
+func (c unescapedParams) Param(name string) string {
+	v := c.humaContext.Param(name)
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v // not a valid escape: validated as sent
+}
+
+// Unwrap lets humafiber.Unwrap reach the Fiber context.
+func (c unescapedParams) Unwrap() huma.Context { return c.humaContext }
 
 // apiAlias serves every /api route under /api/v1 too: the Alex frontend calls
 // /api/user, /api/jobs/{id}, ...
