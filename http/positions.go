@@ -118,12 +118,29 @@ type upsertPositionInput struct {
 	}
 }
 
+// updatePositionInput is a partial update: a missing or null quantity is
+// left unchanged. Unknown fields are refused; the Position's read-only
+// fields are accepted and ignored (see AccountEcho).
 type updatePositionInput struct {
 	PositionPath
 	Body struct {
-		_        struct{} `additionalProperties:"true"`
-		Quantity float64  `json:"quantity" exclusiveMinimum:"0" maximum:"1000000000000"`
+		Quantity *float64 `json:"quantity,omitempty" nullable:"true" minimum:"0" maximum:"1000000000000" doc:"0 keeps the position, holding nothing"`
+		PositionEcho
 	}
+}
+
+// PositionEcho are the read-only fields of a Position that a PUT may carry.
+type PositionEcho struct {
+	ID             any `json:"id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	AccountID      any `json:"account_id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	Symbol         any `json:"symbol,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	AsOfDate       any `json:"as_of_date,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	CreatedAt      any `json:"created_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	UpdatedAt      any `json:"updated_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	InstrumentName any `json:"instrument_name,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	InstrumentType any `json:"instrument_type,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	CurrentPrice   any `json:"current_price,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	Instrument     any `json:"instrument,omitempty" readOnly:"true" doc:"Read-only; ignored"`
 }
 
 func (s *Server) registerPositionRoutes() {
@@ -153,7 +170,14 @@ func (s *Server) upsertPosition(ctx context.Context, in *upsertPositionInput) (*
 }
 
 func (s *Server) updatePosition(ctx context.Context, in *updatePositionInput) (*positionOutput, error) {
-	p, err := s.cfg.Store.UpdatePositionQuantity(ctx, userID(ctx), in.ID, decimal.NewFromFloat(in.Body.Quantity))
+	if in.Body.Quantity == nil {
+		p, err := s.cfg.Store.Position(ctx, userID(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &positionOutput{Body: positionOf(p)}, nil
+	}
+	p, err := s.cfg.Store.UpdatePositionQuantity(ctx, userID(ctx), in.ID, decimal.NewFromFloat(*in.Body.Quantity))
 	if err != nil {
 		return nil, err
 	}

@@ -125,13 +125,11 @@ func TestPositionsUpdateAndDelete(t *testing.T) {
 	require.Equal(t, 385.5, *got.CurrentPrice)
 	require.Equal(t, quantities([]positionJSON{got, other}), quantities(api.positions(t, tok, acc.ID)))
 
-	for _, bad := range []any{0, -1, "12"} {
+	for _, bad := range []any{-1, -0.0001, "12", 1e13} {
 		resp, raw := api.do(t, http.MethodPut, "/api/v1/positions/"+p.ID, tok, map[string]any{"quantity": bad})
 		requireProblem(t, resp, raw, http.StatusUnprocessableEntity, "body.quantity")
 	}
-	resp, raw := api.do(t, http.MethodPut, "/api/v1/positions/"+p.ID, tok, map[string]any{})
-	requireProblem(t, resp, raw, http.StatusUnprocessableEntity, "body.quantity")
-	resp, raw = api.do(t, http.MethodPut, "/api/v1/positions/bad-id", tok, map[string]any{"quantity": 1})
+	resp, raw := api.do(t, http.MethodPut, "/api/v1/positions/bad-id", tok, map[string]any{"quantity": 1})
 	requireProblem(t, resp, raw, http.StatusUnprocessableEntity, "path.id")
 	resp, raw = api.do(t, http.MethodPut, "/api/v1/positions/"+unknownUUID, tok, map[string]any{"quantity": 1})
 	requireProblem(t, resp, raw, http.StatusNotFound)
