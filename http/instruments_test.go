@@ -42,7 +42,8 @@ func TestInstrumentsListsTheSeeds(t *testing.T) {
 	var shapes []map[string]any
 	require.NoError(t, json.Unmarshal(raw, &shapes))
 	requireKeys(t, shapes[0], "symbol", "name", "instrument_type", "currency", "current_price", "price_as_of", "price_source",
-		"allocation_regions", "allocation_sectors", "allocation_asset_class")
+		"allocation_regions", "allocation_sectors", "allocation_asset_class",
+		"asset_class_allocation", "region_allocation", "sector_allocation")
 
 	ins := decodeStrict[[]instrumentJSON](t, raw)
 	require.Len(t, ins, 30, "the contract's 22 and populate-test-data's 8")
@@ -63,6 +64,9 @@ func TestInstrumentsListsTheSeeds(t *testing.T) {
 			}
 			require.InDelta(t, 100, sum, 0.01, "%s allocation_%s adds up to 100", in.Symbol, name)
 		}
+		require.Equal(t, in.AllocationAssetClass, in.AssetClassAllocation, in.Symbol)
+		require.Equal(t, in.AllocationRegions, in.RegionAllocation, in.Symbol)
+		require.Equal(t, in.AllocationSectors, in.SectorAllocation, in.Symbol)
 	}
 }
 

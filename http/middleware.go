@@ -16,6 +16,7 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	claimsKey
+	alexAliasKey
 )
 
 // requestContext gives the handlers a context with the request id and the

@@ -23,6 +23,10 @@ type Instrument struct {
 	AllocationRegions    map[string]float64 `json:"allocation_regions"`
 	AllocationSectors    map[string]float64 `json:"allocation_sectors"`
 	AllocationAssetClass map[string]float64 `json:"allocation_asset_class"`
+	// The same maps under the names the Alex frontend reads.
+	AssetClassAllocation map[string]float64 `json:"asset_class_allocation" doc:"The same as allocation_asset_class"`
+	RegionAllocation     map[string]float64 `json:"region_allocation" doc:"The same as allocation_regions"`
+	SectorAllocation     map[string]float64 `json:"sector_allocation" doc:"The same as allocation_sectors"`
 }
 
 func instrumentOf(in store.Instrument) Instrument {
@@ -37,6 +41,9 @@ func instrumentOf(in store.Instrument) Instrument {
 		AllocationRegions:    in.AllocationRegions,
 		AllocationSectors:    in.AllocationSectors,
 		AllocationAssetClass: in.AllocationAssetClass,
+		AssetClassAllocation: in.AllocationAssetClass,
+		RegionAllocation:     in.AllocationRegions,
+		SectorAllocation:     in.AllocationSectors,
 	}
 }
 

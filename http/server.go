@@ -307,11 +307,19 @@ func (c unescapedParams) Param(name string) string {
 func (c unescapedParams) Unwrap() huma.Context { return c.humaContext }
 
 // apiAlias serves every /api route under /api/v1 too: the Alex frontend calls
-// /api/user, /api/jobs/{id}, ...
+// /api/user, /api/jobs/{id}, ... The request's context says it came in on
+// the alias (onAlexAlias), for the few answers shaped for that frontend.
 func apiAlias(c *fiber.Ctx) error {
 	p := c.Path()
 	if strings.HasPrefix(p, "/api/") && !strings.HasPrefix(p, "/api/v1/") {
 		c.Path("/api/v1" + strings.TrimPrefix(p, "/api"))
+		c.SetUserContext(context.WithValue(c.UserContext(), alexAliasKey, true))
 	}
 	return c.Next()
+}
+
+// onAlexAlias tells whether the request came in on the unversioned /api.
+func onAlexAlias(ctx context.Context) bool {
+	on, _ := ctx.Value(alexAliasKey).(bool)
+	return on
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -113,10 +114,17 @@ func TestRequestID(t *testing.T) {
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(t)
-	resp, raw := api.do(t, http.MethodGet, "/health", "", nil)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.JSONEq(t, `{"status":"ok"}`, string(raw))
-	resp, raw = api.do(t, http.MethodGet, "/ready", "", nil)
+	before := time.Now().UTC().Truncate(time.Second)
+	health := mustDo[struct {
+		Status    string `json:"status"`
+		Timestamp string `json:"timestamp"`
+	}](t, api, http.MethodGet, "/health", "", nil, http.StatusOK)
+	require.Equal(t, "ok", health.Status)
+	at, err := time.Parse(time.RFC3339, health.Timestamp)
+	require.NoError(t, err, "RFC 3339: %s", health.Timestamp)
+	require.True(t, strings.HasSuffix(health.Timestamp, "Z"), "UTC: %s", health.Timestamp)
+	require.False(t, at.Before(before), "now, not a fixed time: %s", health.Timestamp)
+	resp, raw := api.do(t, http.MethodGet, "/ready", "", nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.JSONEq(t, `{"status":"ready"}`, string(raw))
 
