@@ -207,23 +207,33 @@ func TestOpenAPIAndDocs(t *testing.T) {
 func TestCORSPreflight(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(t)
-	preflight := func(origin string) *http.Response {
-		resp, _ := api.send(t, http.MethodOptions, "/api/v1/accounts", http.Header{
+	preflight := func(path, origin string) *http.Response {
+		resp, _ := api.send(t, http.MethodOptions, path, http.Header{
 			"Origin":                         {origin},
 			"Access-Control-Request-Method":  {"POST"},
-			"Access-Control-Request-Headers": {"authorization,content-type"},
+			"Access-Control-Request-Headers": {"authorization, content-type"},
 		}, nil)
 		return resp
 	}
-	resp := preflight("http://localhost:3000")
-	require.Equal(t, http.StatusNoContent, resp.StatusCode, "preflights need no token")
-	require.Equal(t, "http://localhost:3000", resp.Header.Get("Access-Control-Allow-Origin"))
-	require.Contains(t, strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), "authorization")
+	// Both frontends' paths: the Alex frontend's /api alias, the canonical
+	// /api/v1, the Mutual Fund Broker's /v1.
+	for _, path := range []string{"/api/accounts", "/api/v1/accounts", "/api/jobs/" + unknownUUID, "/v1/buy", "/v1/portfolio"} {
+		resp := preflight(path, "http://localhost:3000")
+		require.Equal(t, http.StatusNoContent, resp.StatusCode, "%s: preflights need no token", path)
+		require.Equal(t, "http://localhost:3000", resp.Header.Get("Access-Control-Allow-Origin"), path)
+		allowed := strings.Split(strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), ",")
+		for i := range allowed {
+			allowed[i] = strings.TrimSpace(allowed[i])
+		}
+		require.Contains(t, allowed, "authorization", path)
+		require.Contains(t, allowed, "content-type", path)
+		require.Contains(t, resp.Header.Get("Access-Control-Allow-Methods"), "POST", path)
 
-	resp = preflight("https://evil.example")
-	require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
+		resp = preflight(path, "https://evil.example")
+		require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), path)
+	}
 
-	resp, _ = api.send(t, http.MethodGet, "/api/v1/accounts", http.Header{
+	resp, _ := api.send(t, http.MethodGet, "/api/v1/accounts", http.Header{
 		"Origin": {"http://localhost:3000"}, "Authorization": {"Bearer " + api.token(t, "user_ada")},
 	}, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
