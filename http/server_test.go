@@ -178,6 +178,7 @@ func TestOpenAPIAndDocs(t *testing.T) {
 		"/api/v1/positions":                  {"post"},
 		"/api/v1/positions/{id}":             {"put", "delete"},
 		"/api/v1/instruments":                {"get"},
+		"/api/v1/instruments/{symbol}":       {"get"},
 		"/api/v1/reset-accounts":             {"delete"},
 		"/api/v1/populate-test-data":         {"post"},
 		"/api/v1/auth/register":              {"post"},
