@@ -7,8 +7,10 @@ import (
 )
 
 // symbolPattern is the shape of a symbol the API accepts (after
-// NormalizeSymbol); the HTTP layer validates requests with the same rule.
-var symbolPattern = regexp.MustCompile(`^[A-Z0-9.\-]{1,32}$`)
+// NormalizeSymbol): share classes (BRK.B, BRK/B), index tickers (^GSPC) and
+// currency pairs (EURUSD=X). The HTTP layer's schema pattern is the same
+// rule before upper-casing.
+var symbolPattern = regexp.MustCompile(`^[A-Z0-9./^=-]{1,20}$`)
 
 // ValidSymbol tells whether s, already normalized, is a symbol the API accepts.
 func ValidSymbol(s string) bool { return symbolPattern.MatchString(s) }

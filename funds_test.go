@@ -30,3 +30,16 @@ func TestFundSymbol(t *testing.T) {
 		}
 	}
 }
+
+func TestValidSymbol(t *testing.T) {
+	for _, sym := range []string{"SPY", "BRK.B", "BRK/B", "BRK-B", "^GSPC", "EURUSD=X", "MF119551", "A", "ABCDEFGHIJ0123456789"} {
+		if !ValidSymbol(sym) {
+			t.Errorf("ValidSymbol(%q) = false, want true", sym)
+		}
+	}
+	for _, sym := range []string{"", "brk.b", "BRK B", "SPY%", "A_B", "ABCDEFGHIJ01234567890", "Ä"} {
+		if ValidSymbol(sym) {
+			t.Errorf("ValidSymbol(%q) = true, want false", sym)
+		}
+	}
+}

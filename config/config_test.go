@@ -94,3 +94,16 @@ func TestProductionRefusesAShortMonitoringPassword(t *testing.T) {
 		require.NotContains(t, err.Error(), "MONITORING_PASSWORD", "outside production it is a warning")
 	}
 }
+
+// Both frontends run at http://localhost:3000 in development.
+func TestConfigCORSDefault(t *testing.T) {
+	t.Setenv("AUTH_MODE", AuthLocal)
+	cfg, err := Load()
+	require.NoError(t, err)
+	require.Equal(t, []string{"http://localhost:3000"}, cfg.CORSOrigins)
+
+	t.Setenv("CORS_ORIGINS", "http://localhost:3000,https://alex.example")
+	cfg, err = Load()
+	require.NoError(t, err)
+	require.Equal(t, []string{"http://localhost:3000", "https://alex.example"}, cfg.CORSOrigins)
+}

@@ -72,16 +72,30 @@ type createAccountInput struct {
 	}
 }
 
+// updateAccountInput is a partial update: a missing or null field is left
+// unchanged. Unknown fields are refused, but the Account's own read-only
+// fields are accepted and ignored, since the Alex frontend may send back
+// the account it read.
 type updateAccountInput struct {
 	AccountPath
 	Body struct {
-		_              struct{} `additionalProperties:"true"`
-		AccountName    *string  `json:"account_name,omitempty" minLength:"1" maxLength:"255"`
-		AccountPurpose *string  `json:"account_purpose,omitempty" maxLength:"1000"`
-		Currency       *string  `json:"currency,omitempty" pattern:"^[A-Z]{3}$" patternDescription:"an ISO 4217 code such as USD" doc:"Only while the account holds no positions (else 409)"`
-		CashBalance    *float64 `json:"cash_balance,omitempty" minimum:"0" maximum:"1000000000000"`
-		CashInterest   *float64 `json:"cash_interest,omitempty" minimum:"0" maximum:"1"`
+		AccountName    *string  `json:"account_name,omitempty" nullable:"true" minLength:"1" maxLength:"255"`
+		AccountPurpose *string  `json:"account_purpose,omitempty" nullable:"true" maxLength:"1000"`
+		Currency       *string  `json:"currency,omitempty" nullable:"true" pattern:"^[A-Z]{3}$" patternDescription:"an ISO 4217 code such as USD" doc:"Only while the account holds no positions (else 409)"`
+		CashBalance    *float64 `json:"cash_balance,omitempty" nullable:"true" minimum:"0" maximum:"1000000000000"`
+		CashInterest   *float64 `json:"cash_interest,omitempty" nullable:"true" minimum:"0" maximum:"1"`
+		AccountEcho
 	}
+}
+
+// AccountEcho are the read-only fields of an Account that a PUT may carry:
+// documented so that they pass the unknown-field check, and ignored.
+// Exported for huma, as AccountPath is.
+type AccountEcho struct {
+	ID          any `json:"id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	ClerkUserID any `json:"clerk_user_id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	CreatedAt   any `json:"created_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	UpdatedAt   any `json:"updated_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
 }
 
 type resetOutput struct {

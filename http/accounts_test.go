@@ -239,10 +239,13 @@ func TestPopulateTestData(t *testing.T) {
 		Positions []positionJSON `json:"positions"`
 	}
 	got := decodeStrict[struct {
-		Message  string                 `json:"message"`
-		Accounts []accountWithPositions `json:"accounts"`
+		Message         string                 `json:"message"`
+		AccountsCreated int                    `json:"accounts_created"`
+		Accounts        []accountWithPositions `json:"accounts"`
 	}](t, raw)
-	require.NotEmpty(t, got.Message)
+	require.Equal(t, "Test data populated successfully", got.Message, "as the Alex backend's own tests expect")
+	require.Equal(t, 3, got.AccountsCreated)
+	requireKeys(t, object(t, raw), "message", "accounts_created", "accounts")
 
 	want := []struct {
 		name     string

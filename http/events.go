@@ -145,7 +145,7 @@ func (s *Server) streamJob(ctx context.Context, w deadlineWriter, uid, jobID str
 		}
 		if etag := etagOf(j); etag != lastETag {
 			lastETag = etag
-			if writeEvent(w, "job", etag, jobOf(j)) != nil || j.Terminal() {
+			if writeEvent(w, "job", etag, presented(ctx, jobOf(j))) != nil || j.Terminal() {
 				return
 			}
 		}

@@ -425,6 +425,9 @@ type instrumentJSON struct {
 	AllocationRegions    map[string]float64 `json:"allocation_regions"`
 	AllocationSectors    map[string]float64 `json:"allocation_sectors"`
 	AllocationAssetClass map[string]float64 `json:"allocation_asset_class"`
+	AssetClassAllocation map[string]float64 `json:"asset_class_allocation"`
+	RegionAllocation     map[string]float64 `json:"region_allocation"`
+	SectorAllocation     map[string]float64 `json:"sector_allocation"`
 }
 
 type positionJSON struct {
@@ -563,4 +566,52 @@ func jsonString(t testing.TB, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)
+}
+
+type jobStageJSON struct {
+	Name        string     `json:"name"`
+	Status      string     `json:"status"`
+	Attempts    int        `json:"attempts"`
+	StartedAt   *time.Time `json:"started_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+	Error       *string    `json:"error"`
+}
+
+type jobJSON struct {
+	ID                string          `json:"id"`
+	ClerkUserID       string          `json:"clerk_user_id"`
+	JobType           string          `json:"job_type"`
+	Status            string          `json:"status"`
+	Progress          int             `json:"progress"`
+	Stages            []jobStageJSON  `json:"stages"`
+	RequestPayload    json.RawMessage `json:"request_payload"`
+	ReportPayload     json.RawMessage `json:"report_payload"`
+	ChartsPayload     json.RawMessage `json:"charts_payload"`
+	RetirementPayload json.RawMessage `json:"retirement_payload"`
+	SummaryPayload    json.RawMessage `json:"summary_payload"`
+	Warnings          []struct {
+		Code    string `json:"code"`
+		Symbol  string `json:"symbol"`
+		Message string `json:"message"`
+	} `json:"warnings"`
+	ErrorMessage *string    `json:"error_message"`
+	Error        *string    `json:"error"`
+	CreatedAt    time.Time  `json:"created_at"`
+	StartedAt    *time.Time `json:"started_at"`
+	CompletedAt  *time.Time `json:"completed_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+}
+
+type jobsJSON struct {
+	Jobs       []jobJSON `json:"jobs"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+// submitJob starts an analysis as the Alex frontend does and returns its id.
+func (a *testAPI) submitJob(t testing.TB, token string) string {
+	t.Helper()
+	return mustDo[struct {
+		JobID   string `json:"job_id"`
+		Message string `json:"message"`
+	}](t, a, http.MethodPost, "/api/analyze", token, map[string]any{"analysis_type": "portfolio", "options": map[string]any{}}, http.StatusAccepted).JobID
 }

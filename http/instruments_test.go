@@ -2,12 +2,16 @@ package http_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
+
+	"github.com/alex-advisor/alex/store"
 )
 
 var seedPrices = map[string]float64{
@@ -38,7 +42,8 @@ func TestInstrumentsListsTheSeeds(t *testing.T) {
 	var shapes []map[string]any
 	require.NoError(t, json.Unmarshal(raw, &shapes))
 	requireKeys(t, shapes[0], "symbol", "name", "instrument_type", "currency", "current_price", "price_as_of", "price_source",
-		"allocation_regions", "allocation_sectors", "allocation_asset_class")
+		"allocation_regions", "allocation_sectors", "allocation_asset_class",
+		"asset_class_allocation", "region_allocation", "sector_allocation")
 
 	ins := decodeStrict[[]instrumentJSON](t, raw)
 	require.Len(t, ins, 30, "the contract's 22 and populate-test-data's 8")
@@ -59,6 +64,9 @@ func TestInstrumentsListsTheSeeds(t *testing.T) {
 			}
 			require.InDelta(t, 100, sum, 0.01, "%s allocation_%s adds up to 100", in.Symbol, name)
 		}
+		require.Equal(t, in.AllocationAssetClass, in.AssetClassAllocation, in.Symbol)
+		require.Equal(t, in.AllocationRegions, in.RegionAllocation, in.Symbol)
+		require.Equal(t, in.AllocationSectors, in.SectorAllocation, in.Symbol)
 	}
 }
 
@@ -92,7 +100,29 @@ func TestInstrumentsSearch(t *testing.T) {
 
 	require.Equal(t, []string{"AAPL", "AGG", "AMZN"}, search(url.Values{"limit": {"3"}}))
 	require.Equal(t, []string{"BND", "VEA"}, search(url.Values{"q": {"v"}, "limit": {"2"}}), "BND is a Vanguard fund")
-	require.Len(t, search(url.Values{"limit": {"500"}}), 30)
+	require.Len(t, search(url.Values{"limit": {"1000"}}), 30)
+}
+
+// Without q the Alex frontend gets every instrument it may show, up to the
+// read cap of 1,000, not a first page of 100.
+func TestInstrumentsWithoutQueryListEveryOne(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	tok := api.token(t, "user_ada")
+	mustDo[getUserJSON](t, api, http.MethodGet, "/api/user", tok, nil, http.StatusOK)
+	added := map[string]decimal.Decimal{}
+	for i := range 150 {
+		added[fmt.Sprintf("ZZ%03d", i)] = decimal.NewFromInt(1)
+	}
+	_, err := api.store.CreateAccountsWithPositions(t.Context(), "user_ada",
+		[]store.SeedAccount{{Account: store.Account{AccountName: "Many", Currency: "USD"}, Positions: added}})
+	require.NoError(t, err)
+
+	all := mustDo[[]instrumentJSON](t, api, http.MethodGet, "/api/instruments", tok, nil, http.StatusOK)
+	require.Len(t, all, 30+150, "the seeds and every user-added one")
+	require.IsIncreasing(t, instrumentSymbols(all), "by symbol")
+	some := mustDo[[]instrumentJSON](t, api, http.MethodGet, "/api/instruments?q=zz1", tok, nil, http.StatusOK)
+	require.Len(t, some, 50, "q still searches")
 }
 
 func TestInstrumentsRejectsInvalidQueries(t *testing.T) {
@@ -105,7 +135,7 @@ func TestInstrumentsRejectsInvalidQueries(t *testing.T) {
 	}{
 		{"type=crypto", "query.type"},
 		{"limit=0", "query.limit"},
-		{"limit=501", "query.limit"},
+		{"limit=1001", "query.limit"},
 		{"limit=ten", "query.limit"},
 		{"q=" + strings.Repeat("a", 65), "query.q"},
 	} {

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -101,6 +102,37 @@ func rawOrNull(b []byte) json.RawMessage {
 		return json.RawMessage("null")
 	}
 	return b
+}
+
+// cancelledForAlex is the error a cancelled job shows on the /api alias.
+const cancelledForAlex = "Analysis cancelled"
+
+// asAlexSees is j as the /api alias serves it. The Alex frontend polls a
+// job until it is completed or failed and knows no other end, so there a
+// cancelled job reads failed, with a sentence saying why; /api/v1 keeps
+// cancelled.
+func asAlexSees(j Job) Job {
+	if j.Status != store.StatusCancelled {
+		return j
+	}
+	msg := cancelledForAlex
+	j.Status = store.StatusFailed
+	j.ErrorMessage, j.Error = &msg, &msg
+	return j
+}
+
+// presented is j as the request's path serves it.
+func presented(ctx context.Context, j Job) Job {
+	if onAlexAlias(ctx) {
+		return asAlexSees(j)
+	}
+	return j
+}
+
+// alexETag is the ETag of a job's answer on the /api alias when that answer
+// differs from /api/v1's of ETag etag.
+func alexETag(etag string) string {
+	return strings.TrimSuffix(etag, `"`) + `-alex"`
 }
 
 // etagOf changes whenever anything the job's JSON shows changes: every write
@@ -225,7 +257,7 @@ type jobOutput struct {
 
 type listJobsInput struct {
 	Cursor string `query:"cursor" maxLength:"200"`
-	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"100" doc:"The Alex frontend sends none and shows every recent job"`
 }
 
 type jobsOutput struct {
@@ -278,7 +310,7 @@ func (s *Server) listJobs(ctx context.Context, in *listJobsInput) (*jobsOutput, 
 	out := &jobsOutput{}
 	out.Body.Jobs = make([]Job, len(page.Jobs))
 	for i, j := range page.Jobs {
-		out.Body.Jobs[i] = jobOf(j)
+		out.Body.Jobs[i] = presented(ctx, jobOf(j))
 	}
 	if page.NextCursor != "" {
 		out.Body.NextCursor = &page.NextCursor
@@ -291,6 +323,7 @@ func (s *Server) getJob(ctx context.Context, in *getJobInput) (*jobOutput, error
 	if err != nil {
 		return nil, err
 	}
+	v = v.servedIn(ctx)
 	if in.IfNoneMatch == v.etag {
 		return nil, huma.ErrorWithHeaders(huma.Status304NotModified(), http.Header{"ETag": {v.etag}})
 	}
@@ -311,5 +344,6 @@ func (s *Server) cancelJob(ctx context.Context, in *JobPath) (*jobOutput, error)
 	if err != nil {
 		return nil, err
 	}
+	v = v.servedIn(ctx)
 	return &jobOutput{ETag: v.etag, Body: v.body}, nil
 }

@@ -22,11 +22,36 @@ type jobView struct {
 	owner string
 	etag  string
 	body  encodedJob
+	// alex is the answer on the /api alias when it differs (a cancelled
+	// job, see asAlexSees); nil when it is the same.
+	alex *jobView
 }
 
 func viewOf(j store.Job) (jobView, error) {
-	body, err := encodeJSON(jobOf(j))
-	return jobView{owner: j.ClerkUserID, etag: etagOf(j), body: body}, err
+	job := jobOf(j)
+	body, err := encodeJSON(job)
+	if err != nil {
+		return jobView{}, err
+	}
+	v := jobView{owner: j.ClerkUserID, etag: etagOf(j), body: body}
+	if seen := asAlexSees(job); seen.Status != job.Status {
+		alexBody, err := encodeJSON(seen)
+		if err != nil {
+			return jobView{}, err
+		}
+		// Another body, so another ETag: a cache never mixes the two.
+		v.alex = &jobView{owner: v.owner, etag: alexETag(v.etag), body: alexBody}
+	}
+	return v, nil
+}
+
+// servedIn is the view the request's path serves: the /api alias's for a
+// request that came in on it.
+func (v jobView) servedIn(ctx context.Context) jobView {
+	if v.alex != nil && onAlexAlias(ctx) {
+		return *v.alex
+	}
+	return v
 }
 
 // finishedJobs remembers the answers of finished jobs. A finished job never

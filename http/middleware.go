@@ -17,6 +17,7 @@ const (
 	requestIDKey ctxKey = iota
 	claimsKey
 	clientIPKey
+	alexAliasKey
 )
 
 // requestContext gives the handlers a context with the request id and the

@@ -23,6 +23,10 @@ type Instrument struct {
 	AllocationRegions    map[string]float64 `json:"allocation_regions"`
 	AllocationSectors    map[string]float64 `json:"allocation_sectors"`
 	AllocationAssetClass map[string]float64 `json:"allocation_asset_class"`
+	// The same maps under the names the Alex frontend reads.
+	AssetClassAllocation map[string]float64 `json:"asset_class_allocation" doc:"The same as allocation_asset_class"`
+	RegionAllocation     map[string]float64 `json:"region_allocation" doc:"The same as allocation_regions"`
+	SectorAllocation     map[string]float64 `json:"sector_allocation" doc:"The same as allocation_sectors"`
 }
 
 func instrumentOf(in store.Instrument) Instrument {
@@ -37,6 +41,9 @@ func instrumentOf(in store.Instrument) Instrument {
 		AllocationRegions:    in.AllocationRegions,
 		AllocationSectors:    in.AllocationSectors,
 		AllocationAssetClass: in.AllocationAssetClass,
+		AssetClassAllocation: in.AllocationAssetClass,
+		RegionAllocation:     in.AllocationRegions,
+		SectorAllocation:     in.AllocationSectors,
 	}
 }
 
@@ -113,17 +120,34 @@ type PositionPath struct {
 type upsertPositionInput struct {
 	Body struct {
 		AccountID string  `json:"account_id" format:"uuid"`
-		Symbol    string  `json:"symbol" minLength:"1" maxLength:"32" pattern:"^\\s*[A-Za-z0-9.\\-]+\\s*$" patternDescription:"a ticker symbol"`
+		Symbol    string  `json:"symbol" pattern:"^\\s*[A-Za-z0-9./^=-]{1,20}\\s*$" patternDescription:"a ticker symbol: 1 to 20 letters, digits and . - / ^ =" doc:"Stored upper-cased, e.g. BRK.B, BRK/B, ^GSPC, EURUSD=X"`
 		Quantity  float64 `json:"quantity" exclusiveMinimum:"0" maximum:"1000000000000"`
 	}
 }
 
+// updatePositionInput is a partial update: a missing or null quantity is
+// left unchanged. Unknown fields are refused; the Position's read-only
+// fields are accepted and ignored (see AccountEcho).
 type updatePositionInput struct {
 	PositionPath
 	Body struct {
-		_        struct{} `additionalProperties:"true"`
-		Quantity float64  `json:"quantity" exclusiveMinimum:"0" maximum:"1000000000000"`
+		Quantity *float64 `json:"quantity,omitempty" nullable:"true" minimum:"0" maximum:"1000000000000" doc:"0 keeps the position, holding nothing"`
+		PositionEcho
 	}
+}
+
+// PositionEcho are the read-only fields of a Position that a PUT may carry.
+type PositionEcho struct {
+	ID             any `json:"id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	AccountID      any `json:"account_id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	Symbol         any `json:"symbol,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	AsOfDate       any `json:"as_of_date,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	CreatedAt      any `json:"created_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	UpdatedAt      any `json:"updated_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	InstrumentName any `json:"instrument_name,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	InstrumentType any `json:"instrument_type,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	CurrentPrice   any `json:"current_price,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	Instrument     any `json:"instrument,omitempty" readOnly:"true" doc:"Read-only; ignored"`
 }
 
 func (s *Server) registerPositionRoutes() {
@@ -153,7 +177,14 @@ func (s *Server) upsertPosition(ctx context.Context, in *upsertPositionInput) (*
 }
 
 func (s *Server) updatePosition(ctx context.Context, in *updatePositionInput) (*positionOutput, error) {
-	p, err := s.cfg.Store.UpdatePositionQuantity(ctx, userID(ctx), in.ID, decimal.NewFromFloat(in.Body.Quantity))
+	if in.Body.Quantity == nil {
+		p, err := s.cfg.Store.Position(ctx, userID(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &positionOutput{Body: positionOf(p)}, nil
+	}
+	p, err := s.cfg.Store.UpdatePositionQuantity(ctx, userID(ctx), in.ID, decimal.NewFromFloat(*in.Body.Quantity))
 	if err != nil {
 		return nil, err
 	}

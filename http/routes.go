@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"time"
 
 	"github.com/alex-advisor/alex"
 )
@@ -34,9 +35,17 @@ func (s *Server) registerHealthRoutes() {
 	register(s, opGet("ready", "/ready", "Readiness: PostgreSQL and Redis answer", "health"), s.ready)
 }
 
-func (s *Server) health(context.Context, *struct{}) (*statusOutput, error) {
-	out := &statusOutput{}
+type healthOutput struct {
+	Body struct {
+		Status    string    `json:"status" example:"ok"`
+		Timestamp time.Time `json:"timestamp" doc:"The server's time, UTC"`
+	}
+}
+
+func (s *Server) health(context.Context, *struct{}) (*healthOutput, error) {
+	out := &healthOutput{}
 	out.Body.Status = "ok"
+	out.Body.Timestamp = time.Now().UTC()
 	return out, nil
 }
 

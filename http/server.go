@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -190,6 +191,7 @@ func New(cfg Config) *Server {
 	app.Use("/v1/buy", s.limitMutations)
 
 	s.api = humafiber.New(app, apiConfig())
+	s.api.UseMiddleware(unescapePathParams)
 	s.registerRoutes()
 	s.registerMetricsRoute()
 	s.routes = newMethodIndex(app.GetRoutes(true))
@@ -289,12 +291,44 @@ func register[I, O any](s *Server, op huma.Operation, h func(context.Context, *I
 	})
 }
 
+// unescapePathParams hands operations their path parameters decoded. Fiber
+// routes on the escaped path (so BRK%2FB stays one segment) and gives its
+// parameters as sent; a symbol is validated and looked up as BRK/B or ^GSPC.
+func unescapePathParams(ctx huma.Context, next func(huma.Context)) {
+	next(unescapedParams{ctx})
+}
+
+// humaContext names huma.Context so that embedding it does not hide its
+// Context method behind a field of that name.
+type humaContext = huma.Context
+
+type unescapedParams struct{ humaContext }
+
+func (c unescapedParams) Param(name string) string {
+	v := c.humaContext.Param(name)
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v // not a valid escape: validated as sent
+}
+
+// Unwrap lets humafiber.Unwrap reach the Fiber context.
+func (c unescapedParams) Unwrap() huma.Context { return c.humaContext }
+
 // apiAlias serves every /api route under /api/v1 too: the Alex frontend calls
-// /api/user, /api/jobs/{id}, ...
+// /api/user, /api/jobs/{id}, ... The request's context says it came in on
+// the alias (onAlexAlias), for the few answers shaped for that frontend.
 func apiAlias(c *fiber.Ctx) error {
 	p := c.Path()
 	if strings.HasPrefix(p, "/api/") && !strings.HasPrefix(p, "/api/v1/") {
 		c.Path("/api/v1" + strings.TrimPrefix(p, "/api"))
+		c.SetUserContext(context.WithValue(c.UserContext(), alexAliasKey, true))
 	}
 	return c.Next()
+}
+
+// onAlexAlias tells whether the request came in on the unversioned /api.
+func onAlexAlias(ctx context.Context) bool {
+	on, _ := ctx.Value(alexAliasKey).(bool)
+	return on
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -113,10 +114,17 @@ func TestRequestID(t *testing.T) {
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(t)
-	resp, raw := api.do(t, http.MethodGet, "/health", "", nil)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.JSONEq(t, `{"status":"ok"}`, string(raw))
-	resp, raw = api.do(t, http.MethodGet, "/ready", "", nil)
+	before := time.Now().UTC().Truncate(time.Second)
+	health := mustDo[struct {
+		Status    string `json:"status"`
+		Timestamp string `json:"timestamp"`
+	}](t, api, http.MethodGet, "/health", "", nil, http.StatusOK)
+	require.Equal(t, "ok", health.Status)
+	at, err := time.Parse(time.RFC3339, health.Timestamp)
+	require.NoError(t, err, "RFC 3339: %s", health.Timestamp)
+	require.True(t, strings.HasSuffix(health.Timestamp, "Z"), "UTC: %s", health.Timestamp)
+	require.False(t, at.Before(before), "now, not a fixed time: %s", health.Timestamp)
+	resp, raw := api.do(t, http.MethodGet, "/ready", "", nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.JSONEq(t, `{"status":"ready"}`, string(raw))
 
@@ -170,6 +178,7 @@ func TestOpenAPIAndDocs(t *testing.T) {
 		"/api/v1/positions":                  {"post"},
 		"/api/v1/positions/{id}":             {"put", "delete"},
 		"/api/v1/instruments":                {"get"},
+		"/api/v1/instruments/{symbol}":       {"get"},
 		"/api/v1/reset-accounts":             {"delete"},
 		"/api/v1/populate-test-data":         {"post"},
 		"/api/v1/auth/register":              {"post"},
@@ -199,23 +208,33 @@ func TestOpenAPIAndDocs(t *testing.T) {
 func TestCORSPreflight(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(t)
-	preflight := func(origin string) *http.Response {
-		resp, _ := api.send(t, http.MethodOptions, "/api/v1/accounts", http.Header{
+	preflight := func(path, origin string) *http.Response {
+		resp, _ := api.send(t, http.MethodOptions, path, http.Header{
 			"Origin":                         {origin},
 			"Access-Control-Request-Method":  {"POST"},
-			"Access-Control-Request-Headers": {"authorization,content-type"},
+			"Access-Control-Request-Headers": {"authorization, content-type"},
 		}, nil)
 		return resp
 	}
-	resp := preflight("http://localhost:3000")
-	require.Equal(t, http.StatusNoContent, resp.StatusCode, "preflights need no token")
-	require.Equal(t, "http://localhost:3000", resp.Header.Get("Access-Control-Allow-Origin"))
-	require.Contains(t, strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), "authorization")
+	// Both frontends' paths: the Alex frontend's /api alias, the canonical
+	// /api/v1, the Mutual Fund Broker's /v1.
+	for _, path := range []string{"/api/accounts", "/api/v1/accounts", "/api/jobs/" + unknownUUID, "/v1/buy", "/v1/portfolio"} {
+		resp := preflight(path, "http://localhost:3000")
+		require.Equal(t, http.StatusNoContent, resp.StatusCode, "%s: preflights need no token", path)
+		require.Equal(t, "http://localhost:3000", resp.Header.Get("Access-Control-Allow-Origin"), path)
+		allowed := strings.Split(strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), ",")
+		for i := range allowed {
+			allowed[i] = strings.TrimSpace(allowed[i])
+		}
+		require.Contains(t, allowed, "authorization", path)
+		require.Contains(t, allowed, "content-type", path)
+		require.Contains(t, resp.Header.Get("Access-Control-Allow-Methods"), "POST", path)
 
-	resp = preflight("https://evil.example")
-	require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
+		resp = preflight(path, "https://evil.example")
+		require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), path)
+	}
 
-	resp, _ = api.send(t, http.MethodGet, "/api/v1/accounts", http.Header{
+	resp, _ := api.send(t, http.MethodGet, "/api/v1/accounts", http.Header{
 		"Origin": {"http://localhost:3000"}, "Authorization": {"Bearer " + api.token(t, "user_ada")},
 	}, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)

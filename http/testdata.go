@@ -10,8 +10,9 @@ import (
 
 type populateOutput struct {
 	Body struct {
-		Message  string                `json:"message"`
-		Accounts []AccountWithHoldings `json:"accounts"`
+		Message         string                `json:"message"`
+		AccountsCreated int                   `json:"accounts_created"`
+		Accounts        []AccountWithHoldings `json:"accounts"`
 	}
 }
 
@@ -56,6 +57,7 @@ func (s *Server) populateTestData(ctx context.Context, _ *struct{}) (*populateOu
 	}
 	out := &populateOutput{}
 	out.Body.Message = "Test data populated successfully"
+	out.Body.AccountsCreated = len(created)
 	for _, a := range created {
 		positions, err := s.cfg.Store.Positions(ctx, userID(ctx), a.ID)
 		if err != nil {

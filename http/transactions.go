@@ -45,7 +45,7 @@ type tradeInput struct {
 	AccountPath
 	Body struct {
 		Side     string   `json:"side" enum:"buy,sell"`
-		Symbol   string   `json:"symbol" minLength:"1" maxLength:"32" pattern:"^\\s*[A-Za-z0-9.\\-]+\\s*$" patternDescription:"a ticker symbol"`
+		Symbol   string   `json:"symbol" pattern:"^\\s*[A-Za-z0-9./^=-]{1,20}\\s*$" patternDescription:"a ticker symbol: 1 to 20 letters, digits and . - / ^ =" doc:"Stored upper-cased, e.g. BRK.B, BRK/B, ^GSPC, EURUSD=X"`
 		Quantity *float64 `json:"quantity,omitempty" exclusiveMinimum:"0" maximum:"1000000000000" doc:"Units to trade; give this or amount"`
 		Amount   *float64 `json:"amount,omitempty" exclusiveMinimum:"0" maximum:"1000000000000" doc:"Money to trade, in the account's currency; give this or quantity"`
 	}

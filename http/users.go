@@ -46,16 +46,27 @@ type getUserOutput struct {
 	}
 }
 
+// updateUserInput is a partial update: a missing or null field is left
+// unchanged. Unknown fields are refused; the User's read-only fields, which
+// the Alex frontend may send back, are accepted and ignored.
 type updateUserInput struct {
 	Body struct {
-		_                      struct{}           `additionalProperties:"true"`
-		DisplayName            *string            `json:"display_name,omitempty" minLength:"1" maxLength:"255"`
-		YearsUntilRetirement   *int               `json:"years_until_retirement,omitempty" minimum:"0" maximum:"100"`
-		TargetRetirementIncome *float64           `json:"target_retirement_income,omitempty" minimum:"0" maximum:"1000000000"`
-		BaseCurrency           *string            `json:"base_currency,omitempty" pattern:"^[A-Z]{3}$" patternDescription:"an ISO 4217 code such as USD"`
-		AssetClassTargets      map[string]float64 `json:"asset_class_targets,omitempty" doc:"Percent per asset class; keys from the asset class enumeration, values adding up to 100."`
-		RegionTargets          map[string]float64 `json:"region_targets,omitempty" doc:"Percent per region; keys from the region enumeration, values adding up to 100."`
+		DisplayName            *string            `json:"display_name,omitempty" nullable:"true" minLength:"1" maxLength:"255"`
+		YearsUntilRetirement   *int               `json:"years_until_retirement,omitempty" nullable:"true" minimum:"0" maximum:"100"`
+		TargetRetirementIncome *float64           `json:"target_retirement_income,omitempty" nullable:"true" minimum:"0" maximum:"1000000000"`
+		BaseCurrency           *string            `json:"base_currency,omitempty" nullable:"true" pattern:"^[A-Z]{3}$" patternDescription:"an ISO 4217 code such as USD"`
+		AssetClassTargets      map[string]float64 `json:"asset_class_targets,omitempty" nullable:"true" doc:"Percent per asset class; keys from the asset class enumeration, values adding up to 100."`
+		RegionTargets          map[string]float64 `json:"region_targets,omitempty" nullable:"true" doc:"Percent per region; keys from the region enumeration, values adding up to 100."`
+		UserEcho
 	}
+}
+
+// UserEcho are the read-only fields of a User that a PUT may carry: see
+// AccountEcho.
+type UserEcho struct {
+	ClerkUserID any `json:"clerk_user_id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	CreatedAt   any `json:"created_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	UpdatedAt   any `json:"updated_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
 }
 
 // Resolve checks the targets along with the schema's checks, so that a 422

@@ -10,7 +10,8 @@ import (
 )
 
 // Holdings is everything the planner snapshots of a user: the user, the
-// accounts newest first, and each account's positions with instruments.
+// accounts newest first, and each account's positions held (quantity above
+// 0) with instruments.
 type Holdings struct {
 	User      User
 	Accounts  []Account
@@ -28,9 +29,11 @@ func (s *Store) HoldingsOf(ctx context.Context, userID string) (Holdings, error)
 		if err := tx.Where("clerk_user_id = ?", userID).Order("created_at DESC, id DESC").Find(&h.Accounts).Error; err != nil {
 			return err
 		}
+		// A position at 0 is kept for its owner to edit but holds nothing:
+		// no analysis values, prices or warns about it.
 		var positions []Position
 		if err := tx.Preload("Instrument").
-			Where("account_id IN (SELECT id FROM accounts WHERE clerk_user_id = ?)", userID).
+			Where("quantity > 0 AND account_id IN (SELECT id FROM accounts WHERE clerk_user_id = ?)", userID).
 			Order("symbol").Find(&positions).Error; err != nil {
 			return err
 		}
