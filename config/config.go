@@ -44,6 +44,10 @@ type Config struct {
 	ShutdownDrain time.Duration `env:"SHUTDOWN_DRAIN" envDefault:"0s"`
 
 	CORSOrigins []string `env:"CORS_ORIGINS" envSeparator:"," envDefault:"http://localhost:3000"`
+	// PublicURL is the origin people reach the service at (share links are
+	// made with it); unset, a link takes the origin of the request that
+	// made it.
+	PublicURL string `env:"PUBLIC_URL"`
 
 	WorkerConcurrency       int           `env:"WORKER_CONCURRENCY" envDefault:"10"`
 	WorkerTaskCheckInterval time.Duration `env:"WORKER_TASK_CHECK_INTERVAL" envDefault:"10ms"`
@@ -169,6 +173,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("FX_RATES_URL must be an http(s) URL such as https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml, not %q", c.FXRatesURL))
 		}
 	}
+	if c.PublicURL != "" && !origin(c.PublicURL) {
+		errs = append(errs, fmt.Errorf("PUBLIC_URL must be an http(s) origin such as https://alex.example.com, not %q", c.PublicURL))
+	}
 	if c.RateLimitPerMinute < 0 {
 		errs = append(errs, errors.New("RATE_LIMIT_PER_MINUTE must be 0 (off) or more"))
 	}
@@ -200,6 +207,14 @@ func (c Config) LogValue() slog.Value {
 		attrs = append(attrs, slog.Any(name, val))
 	}
 	return slog.GroupValue(attrs...)
+}
+
+// origin tells whether s is an http(s) URL with a host and nothing after
+// it but a slash.
+func origin(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil &&
+		(u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == ""
 }
 
 // loopback tells whether addr (host:port) listens on the loopback interface only.

@@ -17,6 +17,7 @@ func (s *Server) registerRoutes() {
 	s.registerFundRoutes()
 	s.registerFXRoutes()
 	s.registerJobRoutes()
+	s.registerReportRoutes()
 	s.registerMonitoring()
 }
 

@@ -70,6 +70,9 @@ type Config struct {
 	// MetricsHandler on a port of its own instead).
 	MetricsUser     string
 	MetricsPassword string
+	// PublicURL is the origin of the links the service hands out (share
+	// links), e.g. https://alex.example.com; empty, the request's own.
+	PublicURL string
 	// RateLimitPerMinute caps each user's mutating requests under /api
 	// (auth routes excepted), counted in the Queue's Redis; 0 or no Queue
 	// turns the limit off.

@@ -221,6 +221,7 @@ func HTTPConfig(cfg config.Config, s *store.Store, q *queue.Queue, m MarketData,
 	return alexhttp.Config{
 		Store: s, Queue: q, Funds: m.Funds, Rates: m.rates, Verifier: verifier, Issuer: issuer, Log: log,
 		CORSOrigins:          cfg.CORSOrigins,
+		PublicURL:            cfg.PublicURL,
 		MaxActiveJobsPerUser: cfg.MaxActiveJobsPerUser,
 		AdminUserIDs:         cfg.AdminUserIDs,
 		MonitoringUser:       cfg.MonitoringUser,
