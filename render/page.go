@@ -58,8 +58,8 @@ var (
 
 	pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 		"stageName": stageName,
-		"day":     func(t time.Time) string { return t.UTC().Format("January 2, 2006") },
-		"stamp":   func(t time.Time) string { return t.UTC().Format("January 2, 2006 15:04 UTC") },
+		"day":       func(t time.Time) string { return t.UTC().Format("January 2, 2006") },
+		"stamp":     func(t time.Time) string { return t.UTC().Format("January 2, 2006 15:04 UTC") },
 	}).Parse(pageSource))
 )
 
@@ -276,9 +276,9 @@ func assumptionRows(r analysis.RetirementPayload) []assumptionRow {
 		{"Saved each year until retirement", money(a.AnnualContribution, c)},
 		{"Target retirement income (today's money)", money(a.TargetRetirementIncome, c) + " a year"},
 		{"First year's withdrawal (nominal)", money(a.FirstWithdrawal, c)},
-		{"Inflation", percent(a.Inflation * 100) + " a year"},
+		{"Inflation", percent(a.Inflation*100) + " a year"},
 		{"Expected return", percent(a.ExpectedReturn*100) + " nominal, " + percent(a.ExpectedRealReturn*100) + " after inflation"},
-		{"Volatility (standard deviation)", percent(a.Stdev * 100) + " a year"},
+		{"Volatility (standard deviation)", percent(a.Stdev*100) + " a year"},
 		{"Simulated paths", groupedNumber(float64(r.Paths), 0) + fmt.Sprintf(" (seed %d)", r.Seed)},
 	}
 	classes := make([]string, 0, len(a.Weights))
