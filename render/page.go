@@ -216,9 +216,11 @@ func completedView(v view, j Job) (view, error) {
 	return v, nil
 }
 
-// chartViews are the charts in the order the page shows them.
+// chartViews are the charts in the order the page shows them: the round
+// ones side by side, then the bars across the page.
 func chartViews(c analysis.ChartsPayload) []chartView {
-	charts := []analysis.Chart{c.AssetClassDistribution, c.GeographicExposure, c.SectorBreakdown, c.AccountTypes, c.TopHoldings}
+	charts := []analysis.Chart{c.AssetClassDistribution, c.SectorBreakdown, c.AccountTypes, c.GeographicExposure, c.TopHoldings}
+	slices.SortStableFunc(charts, func(a, b analysis.Chart) int { return cmp.Compare(barRank(a.Type), barRank(b.Type)) })
 	out := make([]chartView, 0, len(charts))
 	for _, ch := range charts {
 		if len(ch.Data) == 0 {
@@ -227,6 +229,14 @@ func chartViews(c analysis.ChartsPayload) []chartView {
 		out = append(out, chartViewOf(ch))
 	}
 	return out
+}
+
+// barRank puts pies and donuts (0) before bars (1).
+func barRank(chartType string) int {
+	if chartType == "bar" || chartType == "horizontalBar" {
+		return 1
+	}
+	return 0
 }
 
 func chartViewOf(c analysis.Chart) chartView {
