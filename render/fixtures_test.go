@@ -78,7 +78,7 @@ func euroPortfolio() analysis.Portfolio {
 
 // completedJob runs every stage on p, as the worker does, and stores the
 // payloads as JSON.
-func completedJob(t *testing.T, p analysis.Portfolio) Job {
+func completedJob(t testing.TB, p analysis.Portfolio) Job {
 	t.Helper()
 	charts := analysis.Charts(p)
 	report := analysis.Report(p, testNow)
@@ -104,7 +104,7 @@ func stages(statuses ...string) []Stage {
 	return out
 }
 
-func mustJSON(t *testing.T, v any) []byte {
+func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {

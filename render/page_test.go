@@ -182,3 +182,15 @@ func TestPayloadColorsCannotEscape(t *testing.T) {
 	require.NotContains(t, page, "<script>x")
 	require.Contains(t, page, fallbackColor)
 }
+
+// BenchmarkCompletedPage is the cost of one report page of the demo
+// portfolio: decoding the payloads, the markdown and the SVG.
+func BenchmarkCompletedPage(b *testing.B) {
+	j := completedJob(b, demoPortfolio())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Page(j, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
