@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"golang.org/x/crypto/bcrypt"
@@ -14,12 +15,45 @@ const maxPasswordBytes = 72
 // BcryptCost is the cost of new hashes. Tests lower it to bcrypt.MinCost.
 var BcryptCost = bcrypt.DefaultCost
 
-// HashPassword returns the bcrypt hash of pw.
+// ErrBusy means every password slot is taken: the caller answers "try again
+// in a moment" at once rather than queueing without bound.
+var ErrBusy = errors.New("auth: too many password checks at once")
+
+// passwordSlots bounds bcrypt, which costs tens of milliseconds of a CPU a
+// call: as many run at once as there are CPUs, and a few more per CPU wait
+// their turn (a short, bounded wait); beyond that a flood of logins is
+// refused at once and cannot starve the rest of the API.
+var passwordSlots = newSlots(runtime.GOMAXPROCS(0), 4)
+
+type slots struct{ running, admitted chan struct{} }
+
+func newSlots(cpus, waitingPerCPU int) *slots {
+	return &slots{running: make(chan struct{}, cpus), admitted: make(chan struct{}, cpus*(1+waitingPerCPU))}
+}
+
+func (s *slots) do(f func()) error {
+	select {
+	case s.admitted <- struct{}{}:
+	default:
+		return ErrBusy
+	}
+	defer func() { <-s.admitted }()
+	s.running <- struct{}{}
+	defer func() { <-s.running }()
+	f()
+	return nil
+}
+
+// HashPassword returns the bcrypt hash of pw, or ErrBusy.
 func HashPassword(pw string) (string, error) {
 	if len(pw) > maxPasswordBytes {
 		return "", ErrPasswordTooLong
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(pw), BcryptCost)
+	var hash []byte
+	var err error
+	if busy := passwordSlots.do(func() { hash, err = bcrypt.GenerateFromPassword([]byte(pw), BcryptCost) }); busy != nil {
+		return "", busy
+	}
 	if err != nil {
 		return "", fmt.Errorf("auth: hash password: %w", err)
 	}
@@ -27,12 +61,16 @@ func HashPassword(pw string) (string, error) {
 }
 
 // CheckPassword returns nil when pw matches hash and ErrInvalidCredentials when it
-// does not; bcrypt compares in constant time. Other errors mean a corrupt hash.
+// does not; bcrypt compares in constant time. ErrBusy means no slot was
+// free; other errors mean a corrupt hash.
 func CheckPassword(hash, pw string) error {
 	if len(pw) > maxPasswordBytes {
 		return ErrInvalidCredentials // no stored hash can come from it
 	}
-	err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw))
+	var err error
+	if busy := passwordSlots.do(func() { err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) }); busy != nil {
+		return busy
+	}
 	if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
 		return ErrInvalidCredentials
 	}
@@ -43,10 +81,13 @@ func CheckPassword(hash, pw string) error {
 }
 
 // DummyCheck spends the time of a real CheckPassword and returns
-// ErrInvalidCredentials. Call it when the login email is unknown so response
-// time does not reveal which emails have accounts.
+// ErrInvalidCredentials, or ErrBusy as a real check would. Call it when the
+// login email is unknown so neither the response time nor the answer reveals
+// which emails have accounts.
 func DummyCheck(pw string) error {
-	_ = CheckPassword(dummyHash(), pw)
+	if err := CheckPassword(dummyHash(), pw); errors.Is(err, ErrBusy) {
+		return err
+	}
 	return ErrInvalidCredentials
 }
 

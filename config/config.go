@@ -48,11 +48,16 @@ type Config struct {
 	// made with it); unset, a link takes the origin of the request that
 	// made it.
 	PublicURL string `env:"PUBLIC_URL"`
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the
+	// client (for the sign-in limits per IP); without them the peer address
+	// is the client.
+	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
 
 	WorkerConcurrency       int           `env:"WORKER_CONCURRENCY" envDefault:"10"`
 	WorkerTaskCheckInterval time.Duration `env:"WORKER_TASK_CHECK_INTERVAL" envDefault:"10ms"`
 	WorkerShutdownTimeout   time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	MaxActiveJobsPerUser    int           `env:"MAX_ACTIVE_JOBS_PER_USER" envDefault:"3"`
+	MaxStreamsPerUser       int           `env:"MAX_STREAMS_PER_USER" envDefault:"10"`
 	AdminUserIDs            []string      `env:"ADMIN_USER_IDS" envSeparator:","`
 	MonitoringUser          string        `env:"MONITORING_USER"`
 	MonitoringPassword      string        `env:"MONITORING_PASSWORD" secret:"true"`
@@ -102,6 +107,10 @@ const (
 )
 
 // Load reads the environment and checks the settings against each other.
+// minMonitoringPassword is the shortest MONITORING_PASSWORD production
+// accepts (elsewhere a shorter one keeps /monitoring's basic auth off).
+const minMonitoringPassword = 16
+
 func Load() (Config, error) {
 	cfg, err := env.ParseAs[Config]()
 	if err != nil {
@@ -149,6 +158,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxActiveJobsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_ACTIVE_JOBS_PER_USER must be at least 1"))
+	}
+	if c.Production() && c.MonitoringUser != "" && len(c.MonitoringPassword) < minMonitoringPassword {
+		errs = append(errs, fmt.Errorf("MONITORING_PASSWORD must have at least %d characters: /monitoring can delete every task", minMonitoringPassword))
+	}
+	if c.MaxStreamsPerUser < 1 {
+		errs = append(errs, errors.New("MAX_STREAMS_PER_USER must be at least 1"))
 	}
 	switch c.FundDataProvider {
 	case FundsAMFI:

@@ -3,6 +3,7 @@ package http_test
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -192,4 +193,44 @@ func TestClerkModeHasNoLocalAuth(t *testing.T) {
 		resp, raw := api.do(t, tc.method, tc.path, "", body)
 		requireProblem(t, resp, raw, http.StatusNotFound)
 	}
+}
+
+// 30 wrong logins for one email from one client: 429 with Retry-After well
+// before the 30th, while the API's other routes keep answering; another
+// email from elsewhere is not held up by it.
+func TestLoginAttemptsAreLimitedPerEmailAndClient(t *testing.T) {
+	a := newTestAPI(t, localMode())
+	mustDo[map[string]any](t, a, http.MethodPost, "/api/v1/auth/register", "",
+		map[string]any{"email": "target@example.com", "password": "the right password"}, http.StatusCreated)
+
+	limitedAt := 0
+	for i := 1; i <= 30 && limitedAt == 0; i++ {
+		resp, raw := a.do(t, http.MethodPost, "/api/v1/auth/login", "",
+			map[string]any{"email": "Target@example.com", "password": "guess number " + strconv.Itoa(i)})
+		switch resp.StatusCode {
+		case http.StatusUnauthorized:
+		case http.StatusTooManyRequests:
+			limitedAt = i
+			requireProblem(t, resp, raw, http.StatusTooManyRequests)
+			secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+			require.NoError(t, err)
+			require.Positive(t, secs)
+		default:
+			t.Fatalf("attempt %d: %d %s", i, resp.StatusCode, raw)
+		}
+		resp, _ = a.do(t, http.MethodGet, "/health", "", nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "other routes answer meanwhile")
+	}
+	require.NotZero(t, limitedAt, "30 wrong logins were all let through")
+	require.LessOrEqual(t, limitedAt, 15)
+
+	// The right password does not get past the limit either...
+	resp, _ := a.do(t, http.MethodPost, "/api/v1/auth/login", "",
+		map[string]any{"email": "target@example.com", "password": "the right password"})
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	// ...while another account still signs in.
+	mustDo[map[string]any](t, a, http.MethodPost, "/api/v1/auth/register", "",
+		map[string]any{"email": "other@example.com", "password": "another password"}, http.StatusCreated)
+	mustDo[map[string]any](t, a, http.MethodPost, "/api/v1/auth/login", "",
+		map[string]any{"email": "other@example.com", "password": "another password"}, http.StatusOK)
 }

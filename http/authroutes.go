@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/alex-advisor/alex"
@@ -51,18 +52,33 @@ type jwksOutput struct {
 }
 
 func (s *Server) registerAuthRoutes() {
-	register(s, opPost("register", "/api/v1/auth/register", "Register a user (local auth mode)", "auth", http.StatusCreated), s.register)
-	register(s, opPost("login", "/api/v1/auth/login", "Log in and get a bearer token (local auth mode)", "auth", http.StatusOK), s.login)
+	register(s, signInOp(opPost("register", "/api/v1/auth/register", "Register a user (local auth mode)", "auth", http.StatusCreated)), s.register)
+	register(s, signInOp(opPost("login", "/api/v1/auth/login", "Log in and get a bearer token (local auth mode)", "auth", http.StatusOK)), s.login)
 	register(s, opGet("jwks", "/.well-known/jwks.json", "Public keys of local auth mode", "auth"), s.jwks)
 }
 
+// signInOp documents the answers of the sign-in limits: 429 past a client's
+// or an email's allowance (limitSignIns), 503 when every password slot is
+// busy.
+func signInOp(op huma.Operation) huma.Operation {
+	op.Errors = append(op.Errors, http.StatusTooManyRequests, http.StatusServiceUnavailable)
+	return op
+}
+
 var errLocalAuthOff = alex.Errorf(alex.ENOTFOUND, "Local login is off: this service authenticates with Clerk.")
+
+// errSignInsBusy answers a password check refused for want of a free slot
+// (auth.ErrBusy).
+var errSignInsBusy = alex.Errorf(alex.EUNAVAILABLE, "Too many sign-ins at once; try again in a moment.")
 
 func (s *Server) register(ctx context.Context, in *registerInput) (*registerOutput, error) {
 	if s.cfg.Issuer == nil {
 		return nil, errLocalAuthOff
 	}
 	hash, err := auth.HashPassword(in.Body.Password)
+	if errors.Is(err, auth.ErrBusy) {
+		return nil, errSignInsBusy
+	}
 	if err != nil {
 		return nil, alex.Invalid("body.password", err.Error())
 	}
@@ -91,16 +107,18 @@ func (s *Server) login(ctx context.Context, in *loginInput) (*loginOutput, error
 	badLogin := alex.Errorf(alex.EUNAUTHORIZED, "The email or password is wrong.")
 	cred, err := s.cfg.Store.CredentialByEmail(ctx, in.Body.Email)
 	if alex.ErrorCode(err) == alex.ENOTFOUND {
-		_ = auth.DummyCheck(in.Body.Password) // spend the time a real check takes: no user enumeration
+		// Spend the time a real check takes, and answer as it would: no
+		// user enumeration.
+		err = auth.DummyCheck(in.Body.Password)
+	} else if err == nil {
+		err = auth.CheckPassword(cred.PasswordHash, in.Body.Password)
+	}
+	switch {
+	case errors.Is(err, auth.ErrInvalidCredentials):
 		return nil, badLogin
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := auth.CheckPassword(cred.PasswordHash, in.Body.Password); err != nil {
-		if errors.Is(err, auth.ErrInvalidCredentials) {
-			return nil, badLogin
-		}
+	case errors.Is(err, auth.ErrBusy):
+		return nil, errSignInsBusy
+	case err != nil:
 		return nil, err
 	}
 	u, err := s.cfg.Store.User(ctx, cred.ClerkUserID)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -13,12 +15,45 @@ import (
 
 const (
 	// sseHeartbeat keeps proxies from closing an idle stream and finds
-	// clients that went away.
+	// clients that went away. Each heartbeat also reads the job again: a
+	// change message lost to a Redis reconnect costs at most this long.
 	sseHeartbeat = 15 * time.Second
-	// ssePoll re-reads the job when no Redis event came: events speed the
-	// stream up but are not needed for it to be right.
-	ssePoll = 2 * time.Second
+	// sseWriteTimeout cuts a stream whose client stopped reading; it is
+	// set afresh before each write, so a healthy stream lives as long as
+	// its job, past the server's WriteTimeout.
+	sseWriteTimeout = 30 * time.Second
+	// DefaultMaxStreamsPerUser is the cap of open event streams per user
+	// and process when Config.MaxStreamsPerUser is 0.
+	DefaultMaxStreamsPerUser = 10
 )
+
+// openStreams counts each user's open event streams in this process.
+type openStreams struct {
+	mu     sync.Mutex
+	byUser map[string]int
+}
+
+// acquire takes one of the user's max stream slots; false when all are taken.
+func (o *openStreams) acquire(uid string, max int) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.byUser[uid] >= max {
+		return false
+	}
+	if o.byUser == nil {
+		o.byUser = map[string]int{}
+	}
+	o.byUser[uid]++
+	return true
+}
+
+func (o *openStreams) release(uid string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.byUser[uid]--; o.byUser[uid] <= 0 {
+		delete(o.byUser, uid)
+	}
+}
 
 // registerJobEvents serves GET /jobs/{id}/events as server-sent events. It is
 // a plain Fiber route (huma buffers Fiber responses), documented by hand.
@@ -36,6 +71,7 @@ func (s *Server) registerJobEvents() {
 		Responses: map[string]*huma.Response{
 			"200": {Description: "The event stream", Content: map[string]*huma.MediaType{"text/event-stream": {Schema: &huma.Schema{Type: "string"}}}},
 			"404": {Description: "No such job of the user's"},
+			"429": {Description: "The user has as many streams open as allowed (MAX_STREAMS_PER_USER); close one"},
 		},
 	})
 }
@@ -46,11 +82,18 @@ func (s *Server) jobEvents(c *fiber.Ctx) error {
 	if _, err := s.cfg.Store.Job(ctx, uid, jobID); err != nil {
 		return writeProblem(c, statusOf[alexCode(err)], errorDetail(err))
 	}
+	if !s.streams.acquire(uid, s.cfg.MaxStreamsPerUser) {
+		c.Set(fiber.HeaderRetryAfter, "30")
+		return writeProblem(c, fiber.StatusTooManyRequests, fmt.Sprintf(
+			"You have %d event streams open, the most allowed; close one or poll the job instead.", s.cfg.MaxStreamsPerUser))
+	}
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
+	conn := c.Context().Conn()
 	// The writer runs after this handler returns: it must not touch c.
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer s.streams.release(uid)
 		streamCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		defer cancel()
 		go func() {
@@ -60,26 +103,37 @@ func (s *Server) jobEvents(c *fiber.Ctx) error {
 			case <-streamCtx.Done():
 			}
 		}()
-		s.streamJob(streamCtx, w, uid, jobID)
+		s.streamJob(streamCtx, deadlineWriter{conn: conn, w: w}, uid, jobID)
 	})
 	return nil
 }
 
-func (s *Server) streamJob(ctx context.Context, w *bufio.Writer, uid, jobID string) {
+// deadlineWriter gives each write of a stream sseWriteTimeout of its own.
+type deadlineWriter struct {
+	conn net.Conn
+	w    *bufio.Writer
+}
+
+// send writes s and flushes it to the client.
+func (d deadlineWriter) send(s string) error {
+	if err := d.conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout)); err != nil {
+		return err
+	}
+	if _, err := d.w.WriteString(s); err != nil {
+		return err
+	}
+	return d.w.Flush()
+}
+
+func (s *Server) streamJob(ctx context.Context, w deadlineWriter, uid, jobID string) {
 	var changed <-chan struct{}
-	if s.cfg.Queue != nil {
-		ch, unsubscribe, err := s.cfg.Queue.SubscribeJob(ctx, jobID)
-		if err != nil {
-			s.log.WarnContext(ctx, "job events unavailable; polling", "job_id", jobID, "err", err)
-		} else {
-			defer unsubscribe()
-			changed = ch
-		}
+	if s.jobChanges != nil {
+		ch, stop := s.jobChanges.Listen(jobID)
+		defer stop()
+		changed = ch
 	}
 	heartbeat := time.NewTicker(sseHeartbeat)
 	defer heartbeat.Stop()
-	poll := time.NewTicker(ssePoll)
-	defer poll.Stop()
 	lastETag := ""
 	for {
 		j, err := s.cfg.Store.Job(ctx, uid, jobID)
@@ -98,26 +152,19 @@ func (s *Server) streamJob(ctx context.Context, w *bufio.Writer, uid, jobID stri
 		select {
 		case <-ctx.Done():
 			return
-		case _, ok := <-changed:
-			if !ok {
-				changed = nil
-			}
-		case <-poll.C:
+		case <-changed:
 		case <-heartbeat.C:
-			if _, err := w.WriteString(": heartbeat\n\n"); err != nil || w.Flush() != nil {
+			if w.send(": heartbeat\n\n") != nil {
 				return // the client went away
 			}
 		}
 	}
 }
 
-func writeEvent(w *bufio.Writer, event, id string, v any) error {
+func writeEvent(w deadlineWriter, event, id string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(w, "event: %s\nid: %s\ndata: %s\n\n", event, id, data); err != nil {
-		return err
-	}
-	return w.Flush()
+	return w.send(fmt.Sprintf("event: %s\nid: %s\ndata: %s\n\n", event, id, data))
 }

@@ -13,16 +13,40 @@ import (
 
 const monitoringPath = "/monitoring"
 
+// MinMonitoringPasswordLen is the shortest MONITORING_PASSWORD that turns
+// basic auth on: /monitoring can delete and retry every task.
+const MinMonitoringPasswordLen = 16
+
 // registerMonitoring mounts Asynqmon for admins: users in ADMIN_USER_IDS
 // (bearer token) or MONITORING_USER/MONITORING_PASSWORD (basic auth).
 // Without either, or without a queue, it stays off.
 func (s *Server) registerMonitoring() {
+	if s.cfg.MonitoringUser != "" && len(s.cfg.MonitoringPassword) < MinMonitoringPasswordLen {
+		s.log.Warn("monitoring basic auth is off: MONITORING_PASSWORD must have at least 16 characters")
+		s.cfg.MonitoringUser = ""
+	}
 	if s.cfg.Queue == nil || (len(s.cfg.AdminUserIDs) == 0 && s.cfg.MonitoringUser == "") {
 		return
 	}
 	mon := asynqmon.New(asynqmon.Options{RootPath: monitoringPath, RedisConnOpt: s.cfg.Queue.ConnOpt()})
 	handler := adaptor.HTTPHandler(mon)
-	s.app.Use(monitoringPath, s.requireAdmin, handler)
+	s.app.Use(monitoringPath, s.guardMonitoring, s.requireAdmin, handler)
+}
+
+// guardMonitoring keeps the dashboard out of other sites' frames and
+// refuses changes a page of another origin sends with the admin's
+// credentials (basic auth is sent by the browser on its own).
+func (s *Server) guardMonitoring(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentSecurityPolicy, "frame-ancestors 'none'")
+	c.Set(fiber.HeaderXFrameOptions, "DENY")
+	if !mutating(c.Method()) {
+		return c.Next()
+	}
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin != "" && origin != c.BaseURL() {
+		return writeProblem(c, fiber.StatusForbidden, "Monitoring changes are accepted only from its own pages.")
+	}
+	return c.Next()
 }
 
 func (s *Server) requireAdmin(c *fiber.Ctx) error {

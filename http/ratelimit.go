@@ -51,6 +51,6 @@ func retryAfterHeader(d time.Duration) string {
 
 func (s *Server) setUpRateLimit() {
 	if s.cfg.Queue != nil && s.cfg.RateLimitPerMinute > 0 {
-		s.rateLimiter = s.cfg.Queue.NewRateLimiter(s.cfg.RateLimitPerMinute)
+		s.rateLimiter = s.cfg.Queue.NewRateLimiter(s.cfg.RateLimitPerMinute, time.Minute)
 	}
 }

@@ -46,6 +46,9 @@ type Config struct {
 	Issuer      *auth.Issuer
 	Log         *slog.Logger
 	CORSOrigins []string
+	// TrustedProxies may set X-Forwarded-For: the client IP of the sign-in
+	// limits comes from it when the peer is one of them.
+	TrustedProxies []string
 	// Ready reports whether every dependency answers (PostgreSQL, Redis).
 	Ready func(ctx context.Context) error
 	// Queue enqueues stage tasks and carries job events; nil leaves
@@ -73,6 +76,9 @@ type Config struct {
 	// PublicURL is the origin of the links the service hands out (share
 	// links), e.g. https://alex.example.com; empty, the request's own.
 	PublicURL string
+	// MaxStreamsPerUser caps each user's open GET /jobs/{id}/events
+	// streams in this process; 0 means DefaultMaxStreamsPerUser.
+	MaxStreamsPerUser int
 	// RateLimitPerMinute caps each user's mutating requests under /api
 	// (auth routes excepted), counted in the Queue's Redis; 0 or no Queue
 	// turns the limit off.
@@ -95,7 +101,12 @@ type Server struct {
 	metrics     *prometheus.Registry
 	httpMetrics *metrics.HTTP
 	rateLimiter *queue.RateLimiter
+	signIns     *attemptLimiter
 	finished    finishedJobs
+	// jobChanges carries job changes to the event streams: one Redis
+	// subscription for all of them. nil without a Queue.
+	jobChanges *queue.JobEvents
+	streams    openStreams
 }
 
 // New builds the Fiber app with every route registered.
@@ -107,6 +118,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxActiveJobsPerUser == 0 {
 		cfg.MaxActiveJobsPerUser = 3
+	}
+	if cfg.MaxStreamsPerUser == 0 {
+		cfg.MaxStreamsPerUser = DefaultMaxStreamsPerUser
 	}
 	app := fiber.New(fiber.Config{
 		AppName:      "alex",
@@ -122,10 +136,24 @@ func New(cfg Config) *Server {
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           90 * time.Second,
 		DisableStartupMessage: true,
+		// Strings read from a request (method, path, params, headers) are
+		// copies, not views into buffers fasthttp reuses for the next
+		// request: metrics labels, log fields, event streams and whatever
+		// huma or a library keeps would otherwise change under them. A few
+		// small allocations per request buy that for every reader at once.
+		Immutable: true,
+		// Behind a load balancer the peer is the balancer: only a trusted
+		// one may name the client.
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		EnableIPValidation:      true, // the first valid address of the header
 	})
 	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{}), finished: newFinishedJobs()}
 	s.setUpMetrics()
 	s.setUpRateLimit()
+	s.signIns = newAttemptLimiter(cfg.Queue)
+	s.watchJobs()
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
 	app.Use(s.requestContext)
@@ -137,6 +165,7 @@ func New(cfg Config) *Server {
 		ExposeHeaders: "Location, ETag, Retry-After, X-Request-ID, Warning, X-Cache, X-Data-Stale, X-Data-Fetched-At",
 	}))
 	app.Use(apiAlias)
+	app.Use(s.limitSignIns)
 	app.Use("/api", s.authenticate)
 	app.Use("/api", s.limitMutations)
 
@@ -145,6 +174,13 @@ func New(cfg Config) *Server {
 	s.registerMetricsRoute()
 	app.Use(noRoute) // after every route
 	return s
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
 
 // App is the Fiber app, for Listen and for tests.
@@ -162,7 +198,25 @@ func (s *Server) Drain() { s.draining.Store(true) }
 // Shutdown stops accepting connections and waits for requests in flight.
 func (s *Server) Shutdown(ctx context.Context) error {
 	close(s.done)
-	return s.app.ShutdownWithContext(ctx)
+	err := s.app.ShutdownWithContext(ctx)
+	if s.jobChanges != nil {
+		err = errors.Join(err, s.jobChanges.Close())
+	}
+	return err
+}
+
+// watchJobs opens the one subscription that feeds every event stream. With
+// Redis down it keeps trying in the background; streams meanwhile see
+// changes at their heartbeats.
+func (s *Server) watchJobs() {
+	if s.cfg.Queue == nil {
+		return
+	}
+	events, err := s.cfg.Queue.WatchJobs(context.Background())
+	if err != nil {
+		s.log.Warn("job events not subscribed yet; retrying in the background", "err", err)
+	}
+	s.jobChanges = events
 }
 
 func apiConfig() huma.Config {

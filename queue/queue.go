@@ -93,7 +93,10 @@ func (q *Queue) TaskState(queueName, taskID string) (state asynq.TaskState, foun
 	return 0, false, err
 }
 
-func jobChannel(jobID string) string { return "alex:job:" + jobID }
+// jobChannelPrefix names the pub/sub channel of each job's changes.
+const jobChannelPrefix = "alex:job:"
+
+func jobChannel(jobID string) string { return jobChannelPrefix + jobID }
 
 // PublishJobChanged tells the job's listeners that it changed. Listeners
 // read the job again, so a lost message costs only latency until the next.
@@ -103,27 +106,3 @@ func (q *Queue) PublishJobChanged(ctx context.Context, jobID string) error {
 	return q.rdb.Publish(ctx, jobChannel(jobID), "changed").Err()
 }
 
-// SubscribeJob returns a channel that receives a value when the job changes,
-// until ctx ends or close is called.
-func (q *Queue) SubscribeJob(ctx context.Context, jobID string) (<-chan struct{}, func(), error) {
-	sub := q.rdb.Subscribe(ctx, jobChannel(jobID))
-	// Wait for the subscription to be confirmed so no change is missed
-	// between here and the caller's first read of the job.
-	recvCtx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	if _, err := sub.Receive(recvCtx); err != nil {
-		sub.Close()
-		return nil, nil, fmt.Errorf("subscribe: %w", err)
-	}
-	changed := make(chan struct{}, 1)
-	go func() {
-		defer close(changed)
-		for range sub.Channel() {
-			select {
-			case changed <- struct{}{}:
-			default: // a change is already pending; the reader will see both
-			}
-		}
-	}()
-	return changed, func() { sub.Close() }, nil
-}

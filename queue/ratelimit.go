@@ -23,10 +23,10 @@ type RateLimiter struct {
 	limit   redis_rate.Limit
 }
 
-// NewRateLimiter allows perMinute requests a minute per key, in bursts of up
-// to perMinute.
-func (q *Queue) NewRateLimiter(perMinute int) *RateLimiter {
-	return &RateLimiter{limiter: redis_rate.NewLimiter(q.rdb), limit: redis_rate.PerMinute(perMinute)}
+// NewRateLimiter allows n requests per period and key, in bursts of up to n.
+func (q *Queue) NewRateLimiter(n int, period time.Duration) *RateLimiter {
+	return &RateLimiter{limiter: redis_rate.NewLimiter(q.rdb),
+		limit: redis_rate.Limit{Rate: n, Burst: n, Period: period}}
 }
 
 // Allow takes one request of key's allowance. When it is spent, allowed is

@@ -21,7 +21,7 @@ func openQueue(t testing.TB) *queue.Queue {
 
 func TestRateLimiterAllowsABurstThenSaysWhenToRetry(t *testing.T) {
 	t.Parallel()
-	limiter := openQueue(t).NewRateLimiter(6) // one request every 10 s, bursts of 6
+	limiter := openQueue(t).NewRateLimiter(6, time.Minute) // one request every 10 s, bursts of 6
 	for i := range 6 {
 		allowed, _, err := limiter.Allow(t.Context(), "user_a")
 		require.NoError(t, err)
@@ -41,7 +41,7 @@ func TestRateLimiterAllowsABurstThenSaysWhenToRetry(t *testing.T) {
 // BenchmarkRateLimiterAllow is the cost a mutation pays for the limit: one
 // Redis round trip running the GCRA script.
 func BenchmarkRateLimiterAllow(b *testing.B) {
-	limiter := openQueue(b).NewRateLimiter(1 << 30)
+	limiter := openQueue(b).NewRateLimiter(1<<30, time.Minute)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := limiter.Allow(b.Context(), "user_bench"); err != nil {

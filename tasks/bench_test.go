@@ -72,9 +72,11 @@ func pipelineUnderBench(b *testing.B) (*harness, string) {
 func waitCompleted(tb testing.TB, h *harness, ctx context.Context, id string) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	events, unsubscribe, err := h.queue.SubscribeJob(ctx, id)
+	watch, err := h.queue.WatchJobs(ctx)
 	require.NoError(tb, err)
-	defer unsubscribe()
+	defer watch.Close()
+	events, stop := watch.Listen(id)
+	defer stop()
 	for {
 		j, err := h.store.JobByID(ctx, id)
 		require.NoError(tb, err)
