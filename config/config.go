@@ -58,9 +58,12 @@ type Config struct {
 	WorkerShutdownTimeout   time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	MaxActiveJobsPerUser    int           `env:"MAX_ACTIVE_JOBS_PER_USER" envDefault:"3"`
 	MaxStreamsPerUser       int           `env:"MAX_STREAMS_PER_USER" envDefault:"10"`
-	AdminUserIDs            []string      `env:"ADMIN_USER_IDS" envSeparator:","`
-	MonitoringUser          string        `env:"MONITORING_USER"`
-	MonitoringPassword      string        `env:"MONITORING_PASSWORD" secret:"true"`
+	RequestTimeout          time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
+	// JobRetention is how long a finished job is kept (the daily purge).
+	JobRetention       time.Duration `env:"JOB_RETENTION" envDefault:"2160h"`
+	AdminUserIDs       []string      `env:"ADMIN_USER_IDS" envSeparator:","`
+	MonitoringUser     string        `env:"MONITORING_USER"`
+	MonitoringPassword string        `env:"MONITORING_PASSWORD" secret:"true"`
 
 	// Metrics: with METRICS_ADDR (":9090") on a listener of their own, else
 	// on the API's port at /metrics once METRICS_USER is set (basic auth).
@@ -161,6 +164,9 @@ func (c Config) Validate() error {
 	}
 	if c.Production() && c.MonitoringUser != "" && len(c.MonitoringPassword) < minMonitoringPassword {
 		errs = append(errs, fmt.Errorf("MONITORING_PASSWORD must have at least %d characters: /monitoring can delete every task", minMonitoringPassword))
+	}
+	if c.JobRetention < 24*time.Hour {
+		errs = append(errs, errors.New("JOB_RETENTION must be at least 24h (the default is 2160h, 90 days)"))
 	}
 	if c.MaxStreamsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_STREAMS_PER_USER must be at least 1"))

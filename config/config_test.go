@@ -9,7 +9,7 @@ import (
 )
 
 func TestValidateMarketSettings(t *testing.T) {
-	valid := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, WorkerConcurrency: 1,
+	valid := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, JobRetention: 90 * 24 * time.Hour, WorkerConcurrency: 1,
 		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour, FXCacheTTL: 12 * time.Hour}
 	if err := valid.Validate(); err != nil {
 		t.Fatalf("valid config: %v", err)
@@ -46,7 +46,7 @@ func TestValidateMarketSettings(t *testing.T) {
 }
 
 func TestPprofAddrMustBeLoopback(t *testing.T) {
-	base := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, WorkerConcurrency: 10,
+	base := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, JobRetention: 90 * 24 * time.Hour, WorkerConcurrency: 10,
 		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour, FXCacheTTL: 12 * time.Hour}
 	for addr, ok := range map[string]bool{
 		"":               true,
@@ -105,7 +105,7 @@ func TestPublicURLMustBeAnOrigin(t *testing.T) {
 // In production a short MONITORING_PASSWORD stops start-up (elsewhere it
 // only keeps /monitoring's basic auth off).
 func TestProductionRefusesAShortMonitoringPassword(t *testing.T) {
-	c := Config{Env: "production", AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10,
+	c := Config{Env: "production", AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, JobRetention: 90 * 24 * time.Hour,
 		WorkerConcurrency: 10, FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute,
 		FundCacheTTL: time.Hour, FXCacheTTL: 12 * time.Hour, MonitoringUser: "ops", MonitoringPassword: "secret"}
 	require.ErrorContains(t, c.Validate(), "MONITORING_PASSWORD must have at least 16 characters")

@@ -118,7 +118,7 @@ func etagOf(j store.Job) string {
 const analyzeBodyBytes = 16 << 10
 
 type analyzeInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"The same key from the same user within 24 h returns the same job."`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"The same key from the same user within 24 h returns the same job; with a different body it is 422."`
 	Body           struct {
 		AnalysisType string            `json:"analysis_type,omitempty" enum:"portfolio" default:"portfolio"`
 		Options      *PortfolioOptions `json:"options,omitempty" doc:"Options of the portfolio analysis; every one is optional and echoed in retirement_payload.assumptions."`

@@ -24,16 +24,9 @@ func (s *Server) setUpMetrics() {
 	s.httpMetrics = metrics.NewHTTP(s.metrics)
 }
 
-// noRouteLocal marks a request that reached noRoute.
+// noRouteLocal marks a request that reached noRoute, so that the metrics
+// do not label it with the path of the last middleware it passed.
 const noRouteLocal = "alex_no_route"
-
-// noRoute comes after every route: a request reaching it matched none.
-// Fiber would answer 404 anyway; marking it keeps the metrics from
-// labelling it with the path of the last middleware it passed.
-func noRoute(c *fiber.Ctx) error {
-	c.Locals(noRouteLocal, true)
-	return fiber.ErrNotFound
-}
 
 // registerMetricsRoute serves GET /metrics on the API's port when metrics
 // credentials are set: the series are not for everyone on the internet.

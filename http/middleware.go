@@ -18,10 +18,14 @@ const (
 	claimsKey
 )
 
-// requestContext puts the request id into the context handlers receive.
+// requestContext gives the handlers a context with the request id and the
+// request's deadline, which every database and Redis call inherits. (An
+// event stream outlives it on purpose: its writer runs without it.)
 func (s *Server) requestContext(c *fiber.Ctx) error {
 	id, _ := c.Locals("request_id").(string)
-	c.SetUserContext(context.WithValue(c.UserContext(), requestIDKey, id))
+	ctx, cancel := context.WithTimeout(context.WithValue(c.UserContext(), requestIDKey, id), s.cfg.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
 	return c.Next()
 }
 
@@ -37,6 +41,19 @@ func claims(ctx context.Context) auth.Claims {
 }
 
 func userID(ctx context.Context) string { return claims(ctx).UserID }
+
+// securityHeaders sets what every answer carries: no MIME sniffing, no
+// Referer leaving (share links carry their token in the URL), and no copy
+// of a user's data in any cache. Handlers may set their own first.
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	err := c.Next()
+	if userID(c.UserContext()) != "" && c.GetRespHeader(fiber.HeaderCacheControl) == "" {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
+	return err
+}
 
 // logRequests writes one JSON log line per request.
 func (s *Server) logRequests(c *fiber.Ctx) error {

@@ -32,6 +32,10 @@ import (
 // maxBodyBytes is the largest request body the API reads.
 const maxBodyBytes = 1 << 20
 
+// DefaultRequestTimeout bounds a request when Config.RequestTimeout is 0:
+// past it, its database and Redis calls are cancelled and it answers 503.
+const DefaultRequestTimeout = 30 * time.Second
+
 // TokenVerifier checks a bearer token and returns its claims.
 type TokenVerifier interface {
 	Verify(ctx context.Context, token string) (auth.Claims, error)
@@ -76,6 +80,9 @@ type Config struct {
 	// PublicURL is the origin of the links the service hands out (share
 	// links), e.g. https://alex.example.com; empty, the request's own.
 	PublicURL string
+	// RequestTimeout is each request's deadline; 0 means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
 	// MaxStreamsPerUser caps each user's open GET /jobs/{id}/events
 	// streams in this process; 0 means DefaultMaxStreamsPerUser.
 	MaxStreamsPerUser int
@@ -102,6 +109,7 @@ type Server struct {
 	httpMetrics *metrics.HTTP
 	rateLimiter *queue.RateLimiter
 	signIns     *attemptLimiter
+	routes      methodIndex
 	finished    finishedJobs
 	// jobChanges carries job changes to the event streams: one Redis
 	// subscription for all of them. nil without a Queue.
@@ -118,6 +126,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxActiveJobsPerUser == 0 {
 		cfg.MaxActiveJobsPerUser = 3
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.MaxStreamsPerUser == 0 {
 		cfg.MaxStreamsPerUser = DefaultMaxStreamsPerUser
@@ -157,6 +168,7 @@ func New(cfg Config) *Server {
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
 	app.Use(s.requestContext)
+	app.Use(securityHeaders)
 	app.Use(s.countRequests) // outside logRequests, which settles the status
 	app.Use(s.logRequests)
 	app.Use(cors.New(cors.Config{
@@ -172,7 +184,8 @@ func New(cfg Config) *Server {
 	s.api = humafiber.New(app, apiConfig())
 	s.registerRoutes()
 	s.registerMetricsRoute()
-	app.Use(noRoute) // after every route
+	s.routes = newMethodIndex(app.GetRoutes(true))
+	app.Use(s.noRoute) // after every route
 	return s
 }
 

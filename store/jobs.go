@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -128,7 +129,7 @@ func (s *Store) CreateJob(ctx context.Context, nj NewJob) (job Job, task *Outbox
 			return err
 		}
 		if nj.IdempotencyKey != "" {
-			id, err := idempotentJob(tx, nj.UserID, nj.IdempotencyKey)
+			id, err := idempotentJob(tx, nj)
 			if err != nil || id != "" {
 				job.ID = id
 				return err
@@ -148,7 +149,7 @@ func (s *Store) CreateJob(ctx context.Context, nj NewJob) (job Job, task *Outbox
 		return err
 	})
 	if err != nil {
-		if alex.ErrorCode(err) == alex.ETOOMANY {
+		if code := alex.ErrorCode(err); code == alex.ETOOMANY || code == alex.EINVALID {
 			return Job{}, nil, false, err
 		}
 		return Job{}, nil, false, translate(err, "Job")
@@ -159,22 +160,47 @@ func (s *Store) CreateJob(ctx context.Context, nj NewJob) (job Job, task *Outbox
 	return job, task, created, err
 }
 
-func idempotentJob(tx *gorm.DB, userID, key string) (string, error) {
-	var ids []string
-	err := tx.Raw("SELECT job_id FROM idempotency_keys WHERE clerk_user_id = ? AND key = ? AND created_at > ?",
-		userID, key, now().Add(-idempotencyWindow)).Scan(&ids).Error
-	if err != nil || len(ids) == 0 {
+// idempotentJob is the job the submit's key made within the window, or "".
+// The same key with another request is a client's mistake (a retry sends
+// the same body), answered 422 rather than with a job of another request.
+func idempotentJob(tx *gorm.DB, nj NewJob) (string, error) {
+	var found []struct {
+		JobID          string
+		RequestPayload string
+	}
+	err := tx.Raw(`SELECT k.job_id, j.request_payload FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id
+		WHERE k.clerk_user_id = ? AND k.key = ? AND k.created_at > ?`,
+		nj.UserID, nj.IdempotencyKey, now().Add(-idempotencyWindow)).Scan(&found).Error
+	if err != nil || len(found) == 0 {
 		return "", err
 	}
-	return ids[0], nil
+	if !sameJSON(found[0].RequestPayload, requestOf(nj)) {
+		return "", alex.Invalid("header.Idempotency-Key",
+			"This Idempotency-Key was used for a different request; send a new key for a new analysis.")
+	}
+	return found[0].JobID, nil
+}
+
+// requestOf is the request payload a job is stored with.
+func requestOf(nj NewJob) json.RawMessage {
+	if len(nj.Request) == 0 {
+		return json.RawMessage("{}")
+	}
+	return nj.Request
+}
+
+// sameJSON compares two JSON texts ignoring insignificant whitespace.
+func sameJSON(stored string, request json.RawMessage) bool {
+	var a, b bytes.Buffer
+	if json.Compact(&a, []byte(stored)) != nil || json.Compact(&b, request) != nil {
+		return false
+	}
+	return bytes.Equal(a.Bytes(), b.Bytes())
 }
 
 func insertJob(tx *gorm.DB, nj NewJob) (Job, *OutboxTask, error) {
 	at := now()
-	request := nj.Request
-	if len(request) == 0 {
-		request = json.RawMessage("{}")
-	}
+	request := requestOf(nj)
 	job := Job{ID: uuid.NewString(), ClerkUserID: nj.UserID, JobType: nj.JobType, Status: StatusPending,
 		RequestPayload: request, CreatedAt: at, UpdatedAt: at}
 	if err := tx.Exec(`INSERT INTO jobs (id, clerk_user_id, job_type, status, request_payload, created_at, updated_at)

@@ -55,10 +55,15 @@ func TestShareLinks(t *testing.T) {
 			_, _, err = s.SharedJob(ctx, "token-a")
 			require.Equal(t, alex.ENOTFOUND, alex.ErrorCode(err), "a revoked link leads nowhere")
 
-			// No route deletes a job yet: deleting the row (as a retention
-			// sweep or an account deletion would) takes its links with it.
+			// No route deletes a job: the retention purge does, and takes its
+			// links with it (a retention below zero reaches the job just
+			// cancelled).
 			require.NoError(t, s.CreateShareLink(ctx, "owner", job.ID, "token-b", later))
-			require.NoError(t, s.DB().Exec("DELETE FROM jobs WHERE id = ?", job.ID).Error)
+			_, err = s.CancelJob(ctx, "owner", job.ID)
+			require.NoError(t, err)
+			purged, err := s.Purge(ctx, store.Retention{Jobs: -time.Minute})
+			require.NoError(t, err)
+			require.EqualValues(t, 1, purged.Jobs)
 			_, _, err = s.SharedJob(ctx, "token-b")
 			require.Equal(t, alex.ENOTFOUND, alex.ErrorCode(err), "a deleted job's link leads nowhere")
 			var left int64

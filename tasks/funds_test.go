@@ -245,11 +245,13 @@ func TestScheduledRefreshesAreEnqueuedOncePerTick(t *testing.T) {
 	h := newHarness(t, 3)
 	entries, err := tasks.ScheduledTasks(tasks.RefreshSchedule{PriceInterval: 15 * time.Minute})
 	require.NoError(t, err)
-	require.Len(t, entries, 3)
+	require.Len(t, entries, 4)
 	assert.Equal(t, "CRON_TZ=America/New_York */15 9-16 * * 1-5", entries[0].Cron)
 	assert.Equal(t, tasks.DefaultNAVCron, entries[1].Cron)
 	assert.Equal(t, tasks.DefaultRatesCron, entries[2].Cron)
 	assert.Equal(t, tasks.TypeRefreshRates, entries[2].Task.Type())
+	assert.Equal(t, tasks.DefaultPurgeCron, entries[3].Cron)
+	assert.Equal(t, tasks.TypePurge, entries[3].Task.Type())
 
 	replicas := []*asynq.Client{asynq.NewClient(h.queue.ConnOpt()), asynq.NewClient(h.queue.ConnOpt())}
 	for _, c := range replicas {
@@ -263,7 +265,7 @@ func TestScheduledRefreshesAreEnqueuedOncePerTick(t *testing.T) {
 	}
 	pending, err := h.queue.Inspector().ListPendingTasks(tasks.QueueLow)
 	require.NoError(t, err)
-	assert.Len(t, pending, 3)
+	assert.Len(t, pending, 4)
 
 	_, err = tasks.ScheduledTasks(tasks.RefreshSchedule{PriceInterval: 90 * time.Minute})
 	assert.Error(t, err)

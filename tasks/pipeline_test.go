@@ -195,8 +195,21 @@ func TestIdempotentSubmitReturnsTheSameJob(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, res.status)
 	assert.NotEqual(t, first.json(t)["job_id"], res.json(t)["job_id"])
 
+	// The same key with another body is a mistake, not a retry: 422, and
+	// no job is made; the same body spelled with other whitespace is a retry.
+	res = h.doRaw("POST", "/api/v1/analyze", tok, `{"analysis_type":"portfolio","options":{"seed":7}}`)
+	require.Equal(t, http.StatusAccepted, res.status)
+	res = h.send("POST", "/api/v1/analyze", tok, strings.NewReader(`{"analysis_type":"portfolio","options":{"seed":8}}`),
+		"Content-Type", "application/json", "Idempotency-Key", "key-1")
+	require.Equal(t, http.StatusUnprocessableEntity, res.status, "%s", res.body)
+	assert.Contains(t, string(res.body), "header.Idempotency-Key")
+	res = h.send("POST", "/api/v1/analyze", tok, strings.NewReader("{ }"),
+		"Content-Type", "application/json", "Idempotency-Key", "key-2")
+	require.Equal(t, http.StatusAccepted, res.status, "%s", res.body)
+	assert.Equal(t, other.json(t)["job_id"], res.json(t)["job_id"])
+
 	list := h.do("GET", "/api/v1/jobs", tok, nil).json(t)
-	assert.Len(t, list["jobs"], 2)
+	assert.Len(t, list["jobs"], 3)
 }
 
 func TestTooManyActiveJobs(t *testing.T) {

@@ -175,6 +175,8 @@ type RefreshSchedule struct {
 	// RatesCron is the cron spec of the daily exchange rate refresh; the
 	// ECB publishes around 16:00 CET on working days.
 	RatesCron string
+	// PurgeCron is the cron spec of the daily purge (DefaultPurgeCron).
+	PurgeCron string
 }
 
 // DefaultNAVCron refreshes NAVs daily at 23:30 India time.
@@ -225,6 +227,10 @@ func ScheduledTasks(s RefreshSchedule) ([]ScheduledTask, error) {
 	if ratesCron == "" {
 		ratesCron = DefaultRatesCron
 	}
+	purgeCron := s.PurgeCron
+	if purgeCron == "" {
+		purgeCron = DefaultPurgeCron
+	}
 	period := time.Duration(minutes) * time.Minute
 	return []ScheduledTask{
 		{priceCron, asynq.NewTask(TypeRefreshPrices, nil, asynq.Queue(QueueLow), asynq.MaxRetry(3),
@@ -233,6 +239,8 @@ func ScheduledTasks(s RefreshSchedule) ([]ScheduledTask, error) {
 			asynq.Timeout(10*time.Minute), asynq.Unique(12*time.Hour))},
 		{ratesCron, asynq.NewTask(TypeRefreshRates, nil, asynq.Queue(QueueLow), asynq.MaxRetry(5),
 			asynq.Timeout(2*time.Minute), asynq.Unique(12*time.Hour))},
+		{purgeCron, asynq.NewTask(TypePurge, nil, asynq.Queue(QueueLow), asynq.MaxRetry(5),
+			asynq.Timeout(10*time.Minute), asynq.Unique(12*time.Hour))},
 	}, nil
 }
 

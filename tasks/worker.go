@@ -32,7 +32,9 @@ type WorkerOptions struct {
 	// Refresher, when set, handles the refresh tasks, and Schedule, when
 	// set, is run by the worker's scheduler.
 	Refresher *Refresher
-	Schedule  []ScheduledTask
+	// Purger, when set, handles the daily purge task.
+	Purger   *Purger
+	Schedule []ScheduledTask
 	// Metrics receives the stage series and the queue sizes; nil exports
 	// none.
 	Metrics prometheus.Registerer
@@ -99,6 +101,9 @@ func NewWorker(s *store.Store, q *queue.Queue, stages map[string]StageFunc, o Wo
 	}
 	if o.Refresher != nil {
 		o.Refresher.register(w.mux)
+	}
+	if o.Purger != nil {
+		o.Purger.register(w.mux)
 	}
 	return w
 }

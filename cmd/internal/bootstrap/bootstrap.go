@@ -162,6 +162,7 @@ func WorkerOptions(cfg config.Config, s *store.Store, m MarketData, log *slog.Lo
 		ShutdownTimeout:   cfg.WorkerShutdownTimeout,
 		Log:               log,
 		Refresher:         &tasks.Refresher{Store: s, Prices: m.Prices, Funds: m.Funds, Rates: m.Rates, Log: log},
+		Purger:            &tasks.Purger{Store: s, Retention: store.Retention{Jobs: cfg.JobRetention}, Log: log},
 		Schedule:          schedule,
 	}, nil
 }
@@ -225,6 +226,7 @@ func HTTPConfig(cfg config.Config, s *store.Store, q *queue.Queue, m MarketData,
 		TrustedProxies:       cfg.TrustedProxies,
 		MaxActiveJobsPerUser: cfg.MaxActiveJobsPerUser,
 		MaxStreamsPerUser:    cfg.MaxStreamsPerUser,
+		RequestTimeout:       cfg.RequestTimeout,
 		AdminUserIDs:         cfg.AdminUserIDs,
 		MonitoringUser:       cfg.MonitoringUser,
 		MonitoringPassword:   cfg.MonitoringPassword,
