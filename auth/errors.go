@@ -18,6 +18,9 @@ var (
 	// ErrPasswordTooLong: bcrypt only reads the first 72 bytes, so longer passwords
 	// are refused rather than silently truncated.
 	ErrPasswordTooLong = errors.New("password must be at most 72 bytes")
+	// ErrTokenExpired is matched (errors.Is) by the rejection of an expired
+	// token, which some clients word for the person differently.
+	ErrTokenExpired error = errExpired
 )
 
 // tokenError is a rejection with a fixed reason. The reasons are package-level

@@ -39,8 +39,8 @@ type fundFixture struct {
 }
 
 // newFundFixture is the real router with a fund cache on a redis-server of
-// its own in front of a fake AMFI upstream.
-func newFundFixture(t testing.TB) *fundFixture {
+// its own in front of a fake AMFI upstream; opts add to the router's options.
+func newFundFixture(t testing.TB, opts ...apiOption) *fundFixture {
 	t.Helper()
 	f := &fundFixture{upstream: &fundUpstream{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -72,12 +72,12 @@ func newFundFixture(t testing.TB) *fundFixture {
 	}))
 	t.Cleanup(ecb.Close)
 	f.rates = market.NewRatesCache(&market.ECBRates{URL: ecb.URL, Client: client}, rdb, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	f.api = newTestAPI(t, withFunds(f.cache), withConfig(func(c *alexhttp.Config) {
+	f.api = newTestAPI(t, append([]apiOption{withFunds(f.cache), withConfig(func(c *alexhttp.Config) {
 		c.Rates = func(ctx context.Context) (alex.Rates, error) {
 			r, _, err := f.rates.Rates(ctx)
 			return r, err
 		}
-	}))
+	})}, opts...)...)
 	return f
 }
 

@@ -31,6 +31,9 @@ func FuzzRequestBodies(f *testing.F) {
 		{http.MethodPost, "/api/v1/analyze"},
 		{http.MethodPost, "/api/v1/auth/register"},
 		{http.MethodPost, "/api/v1/auth/login"},
+		{http.MethodPost, "/v1/buy"},
+		{http.MethodPost, "/v1/auth/register"},
+		{http.MethodPost, "/v1/auth/login"},
 	}
 	for i, body := range []string{
 		`{"account_name":"Roth","cash_balance":12.5,"cash_interest":0.01}`,
@@ -42,6 +45,9 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"analysis_type":"portfolio","options":{"seed":7,"paths":1e9}}`,
 		`{"email":"a@b.c","password":"correct horse battery"}`,
 		`{"email":"a@b.c","password":""}`,
+		`{"Scheme_Code":119598,"units":3,"nav":98.7612,"Scheme_Name":"x","Date":"22-Nov-2026"}`,
+		`{"email":"v1@b.c","password":"correct horse battery"}`,
+		`{"email":"v1@b.c","password":"wrong password"}`,
 		``, `null`, `[]`, `{"a":`, "\xff\xfe", `{"quantity":"1"}`, `{"cash_balance":-0}`,
 	} {
 		f.Add(uint8(i), []byte(body))

@@ -76,7 +76,7 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 // authenticate verifies the bearer token of every /api route but the auth
 // routes. Clerk and local tokens go through the same Verifier.
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	if strings.HasPrefix(c.Path(), "/api/v1/auth/") || c.Method() == fiber.MethodOptions {
+	if s.public(c.Path()) || c.Method() == fiber.MethodOptions {
 		return c.Next()
 	}
 	token, ok := bearerToken(c.Get(fiber.HeaderAuthorization))
@@ -89,10 +89,25 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 			s.log.Warn("token verification failed", "err", err, "request_id", requestID(c.UserContext()))
 			return writeProblem(c, fiber.StatusServiceUnavailable, "Tokens cannot be verified right now")
 		}
+		if errors.Is(err, auth.ErrTokenExpired) {
+			// The Mutual Fund Broker's frontend knows this sentence.
+			return writeProblem(c, fiber.StatusUnauthorized, "Token has expired.")
+		}
 		return writeProblem(c, fiber.StatusUnauthorized, "The bearer token is not valid: "+reason(err))
 	}
 	c.SetUserContext(context.WithValue(c.UserContext(), claimsKey, cl))
 	return c.Next()
+}
+
+// public tells whether a path is served without a token: the register and
+// login routes, and in Clerk mode, where they answer 404, all of /v1/auth.
+func (s *Server) public(path string) bool {
+	return tokenless(path) || (s.cfg.Issuer == nil && strings.HasPrefix(path, "/v1/auth/"))
+}
+
+// tokenless tells whether a route is for people without a token yet.
+func tokenless(path string) bool {
+	return strings.HasPrefix(path, "/api/v1/auth/") || path == "/v1/auth/register" || path == "/v1/auth/login"
 }
 
 func bearerToken(header string) (string, bool) {

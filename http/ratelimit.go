@@ -10,9 +10,10 @@ import (
 )
 
 // limitMutations holds each user to RateLimitPerMinute mutating requests
-// (POST, PUT, PATCH, DELETE) under /api, auth routes excepted, counted in
-// Redis so the limit holds across API replicas. When Redis does not answer
-// the request goes through: an outage of the queue must not take CRUD down.
+// (POST, PUT, PATCH, DELETE) under /api, auth routes excepted, and POST
+// /v1/buy, counted in Redis so the limit holds across API replicas. When
+// Redis does not answer the request goes through: an outage of the queue
+// must not take CRUD down.
 func (s *Server) limitMutations(c *fiber.Ctx) error {
 	if s.rateLimiter == nil || !mutating(c.Method()) || strings.HasPrefix(c.Path(), "/api/v1/auth/") {
 		return c.Next()

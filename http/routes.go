@@ -15,6 +15,7 @@ func (s *Server) registerRoutes() {
 	s.registerInstrumentRoutes()
 	s.registerTransactionRoutes()
 	s.registerFundRoutes()
+	s.registerV1Routes()
 	s.registerFXRoutes()
 	s.registerJobRoutes()
 	s.registerReportRoutes()

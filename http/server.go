@@ -177,9 +177,12 @@ func New(cfg Config) *Server {
 		ExposeHeaders: "Location, ETag, Retry-After, X-Request-ID, Warning, X-Cache, X-Data-Stale, X-Data-Fetched-At",
 	}))
 	app.Use(apiAlias)
+	app.Use("/v1", withMessage) // before anything that may answer a /v1 error
 	app.Use(s.limitSignIns)
 	app.Use("/api", s.authenticate)
 	app.Use("/api", s.limitMutations)
+	app.Use("/v1", s.authenticate)
+	app.Use("/v1/buy", s.limitMutations)
 
 	s.api = humafiber.New(app, apiConfig())
 	s.registerRoutes()

@@ -11,14 +11,15 @@ import (
 	"github.com/alex-advisor/alex/store"
 )
 
-// Transaction is one executed trade.
+// Transaction is one executed trade, or a deposit of cash (the Mutual Fund
+// Broker's purchases are paid by one).
 type Transaction struct {
 	ID            string    `json:"id" format:"uuid"`
 	AccountID     string    `json:"account_id" format:"uuid"`
-	Side          string    `json:"side" enum:"buy,sell"`
-	Symbol        string    `json:"symbol"`
-	Quantity      float64   `json:"quantity"`
-	Price         float64   `json:"price" doc:"One unit's price, in price_currency"`
+	Side          string    `json:"side" enum:"buy,sell,deposit" doc:"deposit: cash paid into the account, the contribution that pays for a purchase of POST /v1/buy"`
+	Symbol        *string   `json:"symbol" doc:"null on a deposit"`
+	Quantity      *float64  `json:"quantity" doc:"Units traded; null on a deposit"`
+	Price         *float64  `json:"price" doc:"One unit's price, in price_currency; null on a deposit"`
 	PriceCurrency string    `json:"price_currency" doc:"ISO 4217 code of price: the instrument's"`
 	FXRate        float64   `json:"fx_rate" doc:"Units of currency per unit of price_currency the trade converted at; 1 when they are the same"`
 	FXAsOf        *string   `json:"fx_as_of" format:"date" doc:"The day of the ECB reference rate used; null when nothing was converted"`
@@ -28,12 +29,16 @@ type Transaction struct {
 }
 
 func transactionOf(t store.Transaction) Transaction {
-	return Transaction{
-		ID: t.ID, AccountID: t.AccountID, Side: t.Side, Symbol: t.Symbol,
-		Quantity: t.Quantity.InexactFloat64(), Price: t.Price.InexactFloat64(), PriceCurrency: t.PriceCurrency,
+	out := Transaction{
+		ID: t.ID, AccountID: t.AccountID, Side: t.Side, PriceCurrency: t.PriceCurrency,
 		FXRate: t.FXRate.InexactFloat64(), FXAsOf: dateString(t.FXAsOf),
 		Amount: t.Amount.InexactFloat64(), Currency: t.Currency, CreatedAt: t.CreatedAt,
 	}
+	if t.Side != store.SideDeposit {
+		qty, price := t.Quantity.InexactFloat64(), t.Price.InexactFloat64()
+		out.Symbol, out.Quantity, out.Price = &t.Symbol, &qty, &price
+	}
+	return out
 }
 
 type tradeInput struct {

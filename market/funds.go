@@ -43,8 +43,8 @@ type FundSource interface {
 // an empty file is an outage, not the news that every fund closed.
 var ErrNoSchemes = fmt.Errorf("%w: no schemes in the answer", ErrUpstream)
 
-// navDateLayout is the date format of both providers: "22-Nov-2026".
-const navDateLayout = "02-Jan-2006"
+// NAVDateLayout is the date format of both providers: "22-Nov-2026".
+const NAVDateLayout = "02-Jan-2006"
 
 // newScheme validates the fields common to both providers; ok is false for
 // a row that is not a scheme.
@@ -58,7 +58,7 @@ func newScheme(code, name, nav, date string) (Scheme, error) {
 		return Scheme{}, errors.New("no scheme name")
 	}
 	s := Scheme{Code: code, Name: name, Symbol: sym}
-	if d, err := time.Parse(navDateLayout, strings.TrimSpace(date)); err == nil {
+	if d, err := time.Parse(NAVDateLayout, strings.TrimSpace(date)); err == nil {
 		s.NAVDate = d.Format(time.DateOnly)
 	} else {
 		return Scheme{}, fmt.Errorf("date %q: %w", date, err)

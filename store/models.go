@@ -93,8 +93,11 @@ type Account struct {
 	Currency       string `gorm:"default:USD"`
 	CashBalance    decimal.Decimal
 	CashInterest   decimal.Decimal
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// FundAccount marks the account the Mutual Fund Broker's purchases go
+	// to; a user has at most one.
+	FundAccount bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Position is a row of positions, with its instrument when loaded.
@@ -109,7 +112,9 @@ type Position struct {
 	Instrument Instrument `gorm:"foreignKey:Symbol;references:Symbol"`
 }
 
-// Transaction is a row of transactions: one executed buy or sell.
+// Transaction is a row of transactions: one executed buy or sell, or a
+// deposit of cash (SideDeposit), which has no Symbol, Quantity or Price:
+// they are NULL in the row and read as zero values.
 type Transaction struct {
 	ID          string `gorm:"primaryKey"`
 	AccountID   string
@@ -127,6 +132,19 @@ type Transaction struct {
 	Currency      string
 	CreatedAt     time.Time
 }
+
+// Sides of a transaction.
+const (
+	SideBuy     = "buy"
+	SideSell    = "sell"
+	SideDeposit = "deposit"
+)
+
+// transactionColumns reads a transaction row; a deposit's NULL symbol,
+// quantity and price read as zero values.
+const transactionColumns = "id, account_id, clerk_user_id, side, COALESCE(symbol, '') AS symbol, " +
+	"COALESCE(quantity, 0) AS quantity, COALESCE(price, 0) AS price, price_currency, fx_rate, fx_as_of, " +
+	"amount, currency, created_at"
 
 // Price sources of an instrument's price.
 const (

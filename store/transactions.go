@@ -65,6 +65,17 @@ func (s *Store) ExecuteTrade(ctx context.Context, t Trade) (Transaction, error) 
 }
 
 func executeTrade(ctx context.Context, tx *gorm.DB, t Trade, currency string) (Transaction, error) {
+	tr, err := priceTrade(ctx, tx, t, currency)
+	if err != nil {
+		return Transaction{}, err
+	}
+	err = applyTrade(tx, t, &tr)
+	return tr, err
+}
+
+// priceTrade is the trade's transaction row, priced at the instrument's
+// current price in the account's currency; nothing moves yet.
+func priceTrade(ctx context.Context, tx *gorm.DB, t Trade, currency string) (Transaction, error) {
 	if t.NewInstrument != nil {
 		in := *t.NewInstrument
 		in.Symbol = t.Symbol
@@ -106,19 +117,26 @@ func executeTrade(ctx context.Context, tx *gorm.DB, t Trade, currency string) (T
 		asOf := dateOf(unit.RateAsOf)
 		tr.FXAsOf = &asOf
 	}
+	return tr, nil
+}
+
+// applyTrade moves the units and the cash of a priced trade and records it
+// (which sets its CreatedAt).
+func applyTrade(tx *gorm.DB, t Trade, tr *Transaction) error {
 	field := "body.quantity"
 	if t.Amount != nil {
 		field = "body.amount"
 	}
+	var err error
 	if t.Side == "buy" {
-		err = buy(tx, tr, field)
+		err = buy(tx, *tr, field)
 	} else {
-		err = sell(tx, tr, field)
+		err = sell(tx, *tr, field)
 	}
 	if err != nil {
-		return Transaction{}, err
+		return err
 	}
-	return tr, tx.Create(&tr).Error
+	return tx.Create(tr).Error
 }
 
 // tradeRates are the rates a trade converts at: none when the instrument is
@@ -221,7 +239,7 @@ func (s *Store) Transactions(ctx context.Context, userID, accountID, cursor stri
 	if _, err := s.Account(ctx, userID, accountID); err != nil {
 		return TransactionPage{}, err
 	}
-	q := s.db.WithContext(ctx).Where("account_id = ?", accountID)
+	q := s.db.WithContext(ctx).Select(transactionColumns).Where("account_id = ?", accountID)
 	txs, next, err := newestFirst(q, cursor, limit, "Transactions",
 		func(t Transaction) (time.Time, string) { return t.CreatedAt, t.ID })
 	return TransactionPage{Transactions: txs, NextCursor: next}, err
