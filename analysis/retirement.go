@@ -194,6 +194,10 @@ type Milestone struct {
 	RealMedianValue float64 `json:"real_median_value"` // today's dollars
 	P10             float64 `json:"p10"`
 	P90             float64 `json:"p90"`
+	// RealP10 and RealP90 are P10 and P90 in today's money, so the band of
+	// a projection can be drawn in real terms as well as nominal ones.
+	RealP10 float64 `json:"real_p10"`
+	RealP90 float64 `json:"real_p90"`
 }
 
 // Assumptions record what a simulation ran with, after defaults and
@@ -621,14 +625,17 @@ func (s simulation) milestones(res simulationResult, thisYear int, inflation flo
 		if y > s.savingYears {
 			phase = "retirement"
 		}
+		deflator := math.Pow(1+inflation, float64(y))
 		out[row] = Milestone{
 			Year:            thisYear + y,
 			YearsFromNow:    y,
 			Phase:           phase,
 			MedianValue:     round2(p[1]),
-			RealMedianValue: round2(p[1] / math.Pow(1+inflation, float64(y))),
+			RealMedianValue: round2(p[1] / deflator),
 			P10:             round2(p[0]),
 			P90:             round2(p[2]),
+			RealP10:         round2(p[0] / deflator),
+			RealP90:         round2(p[2] / deflator),
 		}
 	}
 	return out

@@ -259,8 +259,12 @@ func TestRealValuesAreDeflated(t *testing.T) {
 		t.Errorf("real %+v, nominal %+v", r.RealPercentiles, r.Percentiles)
 	}
 	for _, m := range r.Milestones {
-		if want := m.MedianValue / math.Pow(1.03, float64(m.YearsFromNow)); math.Abs(m.RealMedianValue-want) > 0.01 {
+		d := math.Pow(1.03, float64(m.YearsFromNow))
+		if want := m.MedianValue / d; math.Abs(m.RealMedianValue-want) > 0.01 {
 			t.Errorf("year %d: real median %v, want %v", m.YearsFromNow, m.RealMedianValue, want)
+		}
+		if math.Abs(m.RealP10-m.P10/d) > 0.01 || math.Abs(m.RealP90-m.P90/d) > 0.01 {
+			t.Errorf("year %d: real band %v–%v, nominal %v–%v", m.YearsFromNow, m.RealP10, m.RealP90, m.P10, m.P90)
 		}
 	}
 	if !strings.Contains(r.Analysis, formatMoney(r.RealPercentiles.P50)) || !strings.Contains(r.Analysis, "today's dollars") {

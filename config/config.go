@@ -45,8 +45,9 @@ type Config struct {
 
 	CORSOrigins []string `env:"CORS_ORIGINS" envSeparator:"," envDefault:"http://localhost:3000"`
 	// PublicURL is where people reach the service (https://alex.example.com):
-	// the origin the home page's forms must come from; https makes its
-	// session cookie Secure. Empty: each request's own origin.
+	// share links are made with it, the home page's forms must come from its
+	// origin, and https makes the session cookie Secure. Empty: each
+	// request's own origin.
 	PublicURL string `env:"PUBLIC_URL"`
 	// TrustedProxies are the load balancers whose X-Forwarded-For names the
 	// client (for the sign-in limits per IP); without them the peer address
@@ -159,9 +160,6 @@ func (c Config) Validate() error {
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		errs = append(errs, fmt.Errorf("PPROF_ADDR must be a loopback address such as 127.0.0.1:6060, not %q", c.PprofAddr))
 	}
-	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
-		errs = append(errs, fmt.Errorf("PUBLIC_URL must be an http or https URL such as https://alex.example.com, not %q", c.PublicURL))
-	}
 	if c.MaxActiveJobsPerUser < 1 {
 		errs = append(errs, errors.New("MAX_ACTIVE_JOBS_PER_USER must be at least 1"))
 	}
@@ -197,6 +195,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("FX_RATES_URL must be an http(s) URL such as https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml, not %q", c.FXRatesURL))
 		}
 	}
+	if c.PublicURL != "" && !origin(c.PublicURL) {
+		errs = append(errs, fmt.Errorf("PUBLIC_URL must be an http(s) origin such as https://alex.example.com, not %q", c.PublicURL))
+	}
 	if c.RateLimitPerMinute < 0 {
 		errs = append(errs, errors.New("RATE_LIMIT_PER_MINUTE must be 0 (off) or more"))
 	}
@@ -228,6 +229,14 @@ func (c Config) LogValue() slog.Value {
 		attrs = append(attrs, slog.Any(name, val))
 	}
 	return slog.GroupValue(attrs...)
+}
+
+// origin tells whether s is an http(s) URL with a host and nothing after
+// it but a slash.
+func origin(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil &&
+		(u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == ""
 }
 
 // loopback tells whether addr (host:port) listens on the loopback interface only.

@@ -78,6 +78,33 @@ func TestConfigFXDefaults(t *testing.T) {
 	require.Equal(t, "CRON_TZ=Europe/Berlin 30 16 * * 1-5", cfg.FXRefreshCron)
 }
 
+func TestPublicURLMustBeAnOrigin(t *testing.T) {
+	base := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, WorkerConcurrency: 10,
+		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour, FXCacheTTL: 12 * time.Hour}
+	for u, ok := range map[string]bool{
+		"":                            true,
+		"https://alex.example.com":    true,
+		"https://alex.example.com/":   true,
+		"http://localhost:8000":       true,
+		"alex.example.com":            false,
+		"ftp://alex.example.com":      false,
+		"https://alex.example.com/x":  false,
+		"https://alex.example.com?a":  false,
+		"https://user:pw@example.com": false,
+	} {
+		c := base
+		c.PublicURL = u
+		err := c.Validate()
+		if ok {
+			if err != nil {
+				require.NotContains(t, err.Error(), "PUBLIC_URL", u)
+			}
+		} else {
+			require.ErrorContains(t, err, "PUBLIC_URL", u)
+		}
+	}
+}
+
 // In production a short MONITORING_PASSWORD stops start-up (elsewhere it
 // only keeps /monitoring's basic auth off).
 func TestProductionRefusesAShortMonitoringPassword(t *testing.T) {

@@ -81,13 +81,16 @@ func (s *stream) nextJob(t testing.TB) (id, status string) {
 	}
 }
 
-func submitJob(t testing.TB, a *testAPI, token string) string {
+// waitStatus reads job events until one reads status: a pending job may
+// send more events before (its stages get their tasks).
+func (s *stream) waitStatus(t testing.TB, status string) (id string) {
 	t.Helper()
-	out := mustDo[struct {
-		JobID   string `json:"job_id"`
-		Message string `json:"message"`
-	}](t, a, http.MethodPost, "/api/v1/analyze", token, map[string]any{"analysis_type": "portfolio"}, http.StatusAccepted)
-	return out.JobID
+	for {
+		id, got := s.nextJob(t)
+		if got == status {
+			return id
+		}
+	}
 }
 
 // 20 streams for one user: those beyond the cap get 429 with Retry-After;
@@ -97,7 +100,7 @@ func TestEventStreamsAreCappedPerUserAndStayOpenUnderTraffic(t *testing.T) {
 	a := newTestAPI(t, withQueue(t))
 	base := a.listen(t)
 	tok := a.token(t, "user_streams")
-	jobs := []string{submitJob(t, a, tok), submitJob(t, a, tok), submitJob(t, a, tok)}
+	jobs := []string{a.submitJob(t, tok), a.submitJob(t, tok), a.submitJob(t, tok)}
 
 	streams := make([]*stream, 20)
 	var wg sync.WaitGroup
@@ -139,9 +142,8 @@ func TestEventStreamsAreCappedPerUserAndStayOpenUnderTraffic(t *testing.T) {
 		mustDo[map[string]any](t, a, http.MethodPost, "/api/v1/jobs/"+id+"/cancel", tok, nil, http.StatusAccepted)
 	}
 	for _, i := range accepted {
-		id, status := streams[i].nextJob(t)
-		require.Equal(t, jobs[i%len(jobs)], id)
-		require.Equal(t, "cancelled", status, "stream %d sees the change", i)
+		id := streams[i].waitStatus(t, "cancelled")
+		require.Equal(t, jobs[i%len(jobs)], id, "stream %d sees its job's change", i)
 		for range streams[i].lines { // the server ends the stream after the terminal event
 		}
 	}
@@ -158,7 +160,7 @@ func TestIdleEventStreamGetsHeartbeatsAndStaysOpen(t *testing.T) {
 	a := newTestAPI(t, withQueue(t))
 	base := a.listen(t)
 	tok := a.token(t, "user_idle_stream")
-	jobID := submitJob(t, a, tok)
+	jobID := a.submitJob(t, tok)
 	s := openStream(t, base, tok, jobID)
 	require.Equal(t, http.StatusOK, s.status)
 	_, status := s.nextJob(t)
@@ -178,6 +180,5 @@ func TestIdleEventStreamGetsHeartbeatsAndStaysOpen(t *testing.T) {
 		}
 	}
 	mustDo[map[string]any](t, a, http.MethodPost, "/api/v1/jobs/"+jobID+"/cancel", tok, nil, http.StatusAccepted)
-	_, status = s.nextJob(t)
-	require.Equal(t, "cancelled", status)
+	require.Equal(t, jobID, s.waitStatus(t, "cancelled"))
 }

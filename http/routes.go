@@ -19,6 +19,7 @@ func (s *Server) registerRoutes() {
 	s.registerV1Routes()
 	s.registerFXRoutes()
 	s.registerJobRoutes()
+	s.registerReportRoutes()
 	s.registerMonitoring()
 	s.registerPages()
 	s.addRequestExamples()

@@ -79,9 +79,9 @@ type Config struct {
 	// MetricsHandler on a port of its own instead).
 	MetricsUser     string
 	MetricsPassword string
-	// PublicURL is the service's public address (PUBLIC_URL): the home
-	// page's own origin, and its session cookie is Secure when it is https.
-	// Empty: the origin of each request.
+	// PublicURL is where people reach the service (PUBLIC_URL): the origin
+	// of share links and of the home page's forms; its session cookie is
+	// Secure when it is https. Empty: the origin of each request.
 	PublicURL string
 	// RequestTimeout is each request's deadline; 0 means
 	// DefaultRequestTimeout.

@@ -243,22 +243,27 @@ func Requeued(taskID string) bool { return strings.Count(taskID, ":") > 1 }
 // A polling frontend repeats this read, so it scans its columns itself:
 // GORM's preload and reflection took two thirds of the API's CPU on it.
 func (s *Store) Job(ctx context.Context, userID, id string) (Job, error) {
-	var j Job
 	if !isUUID(id) {
-		return j, notFound("Job")
+		return Job{}, notFound("Job")
 	}
-	db := s.db.WithContext(ctx)
+	return servedJob(s.db.WithContext(ctx), "id = ? AND clerk_user_id = ?", id, userID)
+}
+
+// servedJob reads the job that where selects, with its stages, without the
+// snapshot.
+func servedJob(db *gorm.DB, where string, args ...any) (Job, error) {
+	var j Job
 	err := db.Raw(`SELECT id, clerk_user_id, job_type, status, request_payload, report_payload,
 			charts_payload, retirement_payload, summary_payload, warnings, error_message, created_at,
 			started_at, completed_at, updated_at
-		FROM jobs WHERE id = ? AND clerk_user_id = ?`, id, userID).Row().
+		FROM jobs WHERE `+where, args...).Row().
 		Scan(&j.ID, &j.ClerkUserID, &j.JobType, &j.Status, &j.RequestPayload, &j.ReportPayload,
 			&j.ChartsPayload, &j.RetirementPayload, &j.SummaryPayload, &j.Warnings, &j.ErrorMessage, &j.CreatedAt,
 			&j.StartedAt, &j.CompletedAt, &j.UpdatedAt)
 	if err != nil {
 		return j, translate(err, "Job")
 	}
-	j.JobStages, err = jobStages(db, id)
+	j.JobStages, err = jobStages(db, j.ID)
 	return j, translate(err, "Job")
 }
 

@@ -146,12 +146,10 @@ func TestHomePageFromSignUpToReport(t *testing.T) {
 	href := browsertest.Run(page, chromedp.AttributeValue(chromedp.CSS("#report-link"), "href"))
 	require.Regexp(t, `^/api/v1/jobs/[0-9a-f-]{36}/report$`, href.Value)
 	res := browsertest.Run(page, chromedp.NavigateResponse(api.base+href.Value))
-	// TODO(lead): GET /api/v1/jobs/{id}/report is built on the report-pages
-	// branch. Once it is merged, require 200 and the report's heading here:
-	//   require.Equal(t, http.StatusOK, int(res.Status))
-	// Until then the route does not exist: the session cookie got through
-	// authentication (not 401) and no route answered (404).
-	require.Contains(t, []int{http.StatusOK, http.StatusNotFound}, int(res.Status), "report: %d", res.Status)
+	require.Equal(t, http.StatusOK, int(res.Status), "the session cookie opens the report")
+	page.Do(chromedp.WaitVisible(chromedp.CSS("svg")))
+	require.Positive(t, browsertest.Run(page, chromedp.Evaluate[int](`document.querySelectorAll("svg").length`)))
+	page.RequireSelfContained(api.base)
 
 	// Logging out ends the session.
 	page.Do(
