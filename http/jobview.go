@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"reflect"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -13,9 +14,11 @@ import (
 	"github.com/alex-advisor/alex/store"
 )
 
-// finishedJobsKept bounds the finished jobs the API remembers: about 15 KB
-// each, so some 15 MB.
-const finishedJobsKept = 1024
+// finishedJobsBytes bounds the memory of the finished jobs the API
+// remembers, counted in the bytes of their answers: a job's answer is about
+// 15 KB, but its report and options are the user's, so a count of jobs
+// would bound nothing.
+const finishedJobsBytes = 32 << 20
 
 // jobView is a job's answer as GET /jobs/{id} sends it.
 type jobView struct {
@@ -58,21 +61,55 @@ func (v jobView) servedIn(ctx context.Context) jobView {
 // changes again, so its answer is good for ever and in every replica; the
 // frontend reads a finished job whenever a report is opened.
 type finishedJobs struct {
-	views *lru.Cache[string, jobView]
+	mu       sync.Mutex
+	views    *lru.Cache[string, jobView]
+	bytes    int // of the views kept
+	maxBytes int
 }
 
-func newFinishedJobs() finishedJobs {
-	views, err := lru.New[string, jobView](finishedJobsKept)
+func newFinishedJobs(maxBytes int) *finishedJobs {
+	f := &finishedJobs{maxBytes: maxBytes}
+	// The count is bounded by the bytes; lru wants a size all the same.
+	views, err := lru.NewWithEvict(1<<20, func(_ string, v jobView) { f.bytes -= v.size() })
 	if err != nil {
 		panic(err) // only for a size ≤ 0
 	}
-	return finishedJobs{views: views}
+	f.views = views
+	return f
+}
+
+// size is what a view holds in memory, near enough: its answers.
+func (v jobView) size() int {
+	n := len(v.body) + len(v.etag) + len(v.owner)
+	if v.alex != nil {
+		n += v.alex.size()
+	}
+	return n
+}
+
+func (f *finishedJobs) get(id string) (jobView, bool) {
+	return f.views.Get(id) // lru locks on its own; only adds change bytes
+}
+
+// add keeps v, dropping the least recently read views until the bytes fit.
+func (f *finishedJobs) add(id string, v jobView) {
+	if v.size() > f.maxBytes/16 {
+		return // one giant answer must not empty the cache
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.views.Remove(id) // a replaced view leaves through the callback, which counts it out
+	f.views.Add(id, v)
+	f.bytes += v.size()
+	for f.bytes > f.maxBytes {
+		f.views.RemoveOldest()
+	}
 }
 
 // jobView reads one of the user's jobs, from memory if it is finished and
 // was read before.
 func (s *Server) jobView(ctx context.Context, userID, id string) (jobView, error) {
-	if v, ok := s.finished.views.Get(id); ok && v.owner == userID {
+	if v, ok := s.finished.get(id); ok && v.owner == userID {
 		return v, nil
 	}
 	j, err := s.cfg.Store.Job(ctx, userID, id)
@@ -81,7 +118,7 @@ func (s *Server) jobView(ctx context.Context, userID, id string) (jobView, error
 	}
 	v, err := viewOf(j)
 	if err == nil && j.Terminal() {
-		s.finished.views.Add(id, v)
+		s.finished.add(id, v)
 	}
 	return v, err
 }

@@ -63,12 +63,19 @@ func claims(ctx context.Context) auth.Claims {
 
 func userID(ctx context.Context) string { return claims(ctx).UserID }
 
+// hsts keeps browsers on https for two years once they have seen it.
+const hsts = "max-age=63072000; includeSubDomains"
+
 // securityHeaders sets what every answer carries: no MIME sniffing, no
-// Referer leaving (share links carry their token in the URL), and no copy
-// of a user's data in any cache. Handlers may set their own first.
-func securityHeaders(c *fiber.Ctx) error {
+// Referer leaving (share links carry their token in the URL), HSTS when the
+// service is reached over https, and no copy of a user's data in any cache.
+// Handlers may set their own first.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	if strings.HasPrefix(s.cfg.PublicURL, "https://") {
+		c.Set(fiber.HeaderStrictTransportSecurity, hsts)
+	}
 	err := c.Next()
 	if userID(c.UserContext()) != "" && c.GetRespHeader(fiber.HeaderCacheControl) == "" {
 		c.Set(fiber.HeaderCacheControl, "no-store")

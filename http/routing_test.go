@@ -56,7 +56,12 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 		if tc.noStore {
 			require.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "%s %s", tc.method, tc.path)
 		}
+		require.Empty(t, resp.Header.Get("Strict-Transport-Security"), "no HSTS without an https PUBLIC_URL")
 	}
+
+	behindTLS := newTestAPI(t, withConfig(func(c *alexhttp.Config) { c.PublicURL = "https://alex.example.com" }))
+	resp, _ := behindTLS.do(t, http.MethodGet, "/health", "", nil)
+	require.Equal(t, "max-age=63072000; includeSubDomains", resp.Header.Get("Strict-Transport-Security"))
 }
 
 // A request past its deadline has its database calls cancelled and

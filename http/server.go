@@ -113,7 +113,7 @@ type Server struct {
 	rateLimiter *queue.RateLimiter
 	signIns     *attemptLimiter
 	routes      methodIndex
-	finished    finishedJobs
+	finished    *finishedJobs
 	// inProcess serves the app's router to the requests the pages send
 	// through it (callAPI), on connections in memory.
 	inProcess *fasthttp.Server
@@ -166,7 +166,7 @@ func New(cfg Config) *Server {
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 		EnableIPValidation:      true, // the first valid address of the header
 	})
-	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{}), finished: newFinishedJobs()}
+	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{}), finished: newFinishedJobs(finishedJobsBytes)}
 	s.setUpMetrics()
 	s.setUpRateLimit()
 	s.signIns = newAttemptLimiter(cfg.Queue)
@@ -174,7 +174,7 @@ func New(cfg Config) *Server {
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
 	app.Use(s.requestContext)
-	app.Use(securityHeaders)
+	app.Use(s.securityHeaders)
 	app.Use(s.countRequests) // outside logRequests, which settles the status
 	app.Use(s.logRequests)
 	app.Use(cors.New(cors.Config{
