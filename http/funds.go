@@ -1,9 +1,11 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -61,15 +63,22 @@ type familiesOutput struct {
 	}
 }
 
+// maxSchemesPage is the most schemes one page lists (AMFI publishes some
+// 15,000).
+const maxSchemesPage = 500
+
 type listSchemesInput struct {
 	Family    string `query:"family" maxLength:"200" doc:"Only the schemes of this fund family (a name of GET /funds/families)"`
 	OpenEnded bool   `query:"open_ended" doc:"Only open-ended schemes, whose units can be bought any day"`
+	Limit     int    `query:"limit" minimum:"1" maximum:"500" default:"500" doc:"Schemes per page"`
+	Cursor    string `query:"cursor" maxLength:"20" doc:"The next_cursor of the previous page"`
 }
 
 type schemesOutput struct {
 	CacheHeaders
 	Body struct {
-		Schemes []FundScheme `json:"schemes"`
+		Schemes    []FundScheme `json:"schemes"`
+		NextCursor *string      `json:"next_cursor" doc:"Pass as cursor for the next page; null on the last"`
 	}
 }
 
@@ -121,13 +130,28 @@ func (s *Server) listFundSchemes(ctx context.Context, in *listSchemesInput) (*sc
 	if err != nil {
 		return nil, err
 	}
-	out := &schemesOutput{CacheHeaders: cacheHeaders(f)}
-	out.Body.Schemes = make([]FundScheme, 0, len(schemes))
-	for _, sc := range schemes {
-		if in.OpenEnded && !sc.OpenEnded() {
-			continue
+	if in.OpenEnded {
+		schemes = slices.DeleteFunc(slices.Clone(schemes), func(sc market.Scheme) bool { return !sc.OpenEnded() })
+	}
+	// The cursor is the code of the last scheme sent: the next page starts
+	// after it, in the provider's order.
+	start := 0
+	if in.Cursor != "" {
+		i := slices.IndexFunc(schemes, func(sc market.Scheme) bool { return sc.Code == in.Cursor })
+		if i < 0 {
+			return nil, alex.Invalid("query.cursor", "The cursor names no scheme of this list; start again without it.")
 		}
+		start = i + 1
+	}
+	limit := cmp.Or(in.Limit, maxSchemesPage)
+	page := schemes[start:min(start+limit, len(schemes))]
+	out := &schemesOutput{CacheHeaders: cacheHeaders(f)}
+	out.Body.Schemes = make([]FundScheme, 0, len(page))
+	for _, sc := range page {
 		out.Body.Schemes = append(out.Body.Schemes, fundSchemeOf(sc))
+	}
+	if start+len(page) < len(schemes) {
+		out.Body.NextCursor = &page[len(page)-1].Code
 	}
 	return out, nil
 }

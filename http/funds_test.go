@@ -102,7 +102,8 @@ type fundSchemeJSON struct {
 }
 
 type schemesJSON struct {
-	Schemes []fundSchemeJSON `json:"schemes"`
+	Schemes    []fundSchemeJSON `json:"schemes"`
+	NextCursor *string          `json:"next_cursor"`
 }
 
 func TestFundFamiliesAndSchemes(t *testing.T) {
@@ -128,6 +129,26 @@ func TestFundFamiliesAndSchemes(t *testing.T) {
 
 	open := mustDo[schemesJSON](t, f.api, http.MethodGet, "/api/v1/funds/schemes?family=SBI+Mutual+Fund&open_ended=true", tok, nil, http.StatusOK)
 	assert.Len(t, open.Schemes, 3, "the close-ended FMP is left out")
+	assert.Nil(t, open.NextCursor, "one page holds them all")
+
+	// Pages of one, in the same order, until next_cursor is null.
+	var paged []fundSchemeJSON
+	path := "/api/v1/funds/schemes?family=SBI+Mutual+Fund&limit=1"
+	for range len(all.Schemes) {
+		page := mustDo[schemesJSON](t, f.api, http.MethodGet, path, tok, nil, http.StatusOK)
+		require.Len(t, page.Schemes, 1)
+		paged = append(paged, page.Schemes...)
+		if page.NextCursor == nil {
+			break
+		}
+		path = "/api/v1/funds/schemes?family=SBI+Mutual+Fund&limit=1&cursor=" + *page.NextCursor
+	}
+	assert.Equal(t, all.Schemes, paged)
+	resp, raw = f.api.do(t, http.MethodGet, "/api/v1/funds/schemes?cursor=424242", tok, nil)
+	requireProblem(t, resp, raw, http.StatusUnprocessableEntity, "query.cursor")
+	resp, raw = f.api.do(t, http.MethodGet, "/api/v1/funds/schemes?limit=501", tok, nil)
+	requireProblem(t, resp, raw, http.StatusUnprocessableEntity, "query.limit")
+
 	none := mustDo[schemesJSON](t, f.api, http.MethodGet, "/api/v1/funds/schemes?family=Nobody", tok, nil, http.StatusOK)
 	assert.Empty(t, none.Schemes)
 	assert.NotNil(t, none.Schemes, "an empty list, not null")
