@@ -108,6 +108,7 @@ type resetOutput struct {
 func (s *Server) registerAccountRoutes() {
 	register(s, opGet("list-accounts", "/api/v1/accounts", "List the user's accounts, newest first", "accounts"), s.listAccounts)
 	register(s, opPost("create-account", "/api/v1/accounts", "Create an account", "accounts", http.StatusCreated), s.createAccount)
+	register(s, opGet("get-account", "/api/v1/accounts/{id}", "Get one of the user's accounts", "accounts"), s.getAccount)
 	register(s, opPut("update-account", "/api/v1/accounts/{id}", "Update an account", "accounts"), s.updateAccount)
 	register(s, opDelete("delete-account", "/api/v1/accounts/{id}", "Delete an account and its positions", "accounts"), s.deleteAccount)
 	register(s, opDelete("reset-accounts", "/api/v1/reset-accounts", "Delete every account of the user", "accounts"), s.resetAccounts)
@@ -152,6 +153,14 @@ func (s *Server) updateAccount(ctx context.Context, in *updateAccountInput) (*ac
 		upd.CashInterest = &d
 	}
 	a, err := s.cfg.Store.UpdateAccount(ctx, userID(ctx), in.ID, upd)
+	if err != nil {
+		return nil, err
+	}
+	return &accountOutput{Body: accountOf(a)}, nil
+}
+
+func (s *Server) getAccount(ctx context.Context, in *AccountPath) (*accountOutput, error) {
+	a, err := s.cfg.Store.Account(ctx, userID(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -152,7 +152,7 @@ func TestAccountsUnknownAndMalformedIDs(t *testing.T) {
 	tok := api.token(t, "user_ada")
 	api.createAccount(t, tok, map[string]any{"account_name": "Mine"})
 
-	for _, method := range []string{http.MethodPut, http.MethodDelete} {
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
 		var body any
 		if method == http.MethodPut {
 			body = map[string]any{"account_name": "x"}
@@ -169,6 +169,18 @@ func TestAccountsUnknownAndMalformedIDs(t *testing.T) {
 		requireProblem(t, resp, raw, http.StatusUnprocessableEntity, "path.id")
 	}
 	require.Len(t, api.accounts(t, tok), 1)
+}
+
+// GET /accounts/{id} answers the owner's account, and 404 to anyone else.
+func TestAccountsGetOne(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	tok := api.token(t, "user_one")
+	created := api.createAccount(t, tok, map[string]any{"account_name": "Roth IRA", "cash_balance": 12.5})
+	got := mustDo[accountJSON](t, api, http.MethodGet, "/api/accounts/"+created.ID, tok, nil, http.StatusOK)
+	require.Equal(t, created, got)
+	resp, raw := api.do(t, http.MethodGet, "/api/v1/accounts/"+created.ID, api.token(t, "user_other"), nil)
+	requireProblem(t, resp, raw, http.StatusNotFound)
 }
 
 func TestAccountsDeleteRemovesPositions(t *testing.T) {
