@@ -52,7 +52,7 @@ type ClientOptions struct {
 // NewClient returns a Client with the options over the defaults.
 func NewClient(o ClientOptions) *Client {
 	c := &Client{
-		HTTP:       &http.Client{Transport: http.DefaultTransport},
+		HTTP:       &http.Client{Transport: http.DefaultTransport, CheckRedirect: sameHostRedirects},
 		Limiter:    rate.NewLimiter(rate.Inf, 1),
 		Timeout:    durationOr(o.Timeout, 10*time.Second),
 		Retries:    3,
@@ -70,6 +70,22 @@ func NewClient(o ClientOptions) *Client {
 		c.Retries = o.Retries
 	}
 	return c
+}
+
+// maxRedirects is how many redirects a provider may send a request through.
+const maxRedirects = 5
+
+// sameHostRedirects follows a provider's redirects on its own host only:
+// net/http would carry a custom key header (X-RapidAPI-Key) to any host a
+// redirect names.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	if req.URL.Host != via[0].URL.Host {
+		return fmt.Errorf("redirect from %s to another host (%s) refused: it would carry the provider's key", via[0].URL.Host, req.URL.Host)
+	}
+	return nil
 }
 
 func durationOr(d, def time.Duration) time.Duration {

@@ -195,3 +195,36 @@ type priceFunc func(ctx context.Context, symbols []string) (map[string]analysis.
 func (f priceFunc) Prices(ctx context.Context, symbols []string) (map[string]analysis.Quote, error) {
 	return f(ctx, symbols)
 }
+
+// A provider's redirect to another host is not followed, so its key header
+// never reaches that host; a redirect on its own host is.
+func TestClientFollowsNoRedirectToAnotherHost(t *testing.T) {
+	var leaked atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-RapidAPI-Key") != "" {
+			leaked.Add(1)
+		}
+	}))
+	defer other.Close()
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
+		case "/moved":
+			http.Redirect(w, r, "/here", http.StatusMovedPermanently)
+		default:
+			_, _ = w.Write([]byte("ok"))
+		}
+	}))
+	defer provider.Close()
+	c := market.NewClient(market.ClientOptions{Retries: -1})
+	key := http.Header{"X-RapidAPI-Key": {"provider-secret"}}
+
+	_, err := c.Get(t.Context(), provider.URL+"/away", key)
+	require.ErrorContains(t, err, "refused")
+	require.Zero(t, leaked.Load(), "the key went to another host")
+
+	body, err := c.Get(t.Context(), provider.URL+"/moved", key)
+	require.NoError(t, err)
+	require.Equal(t, "ok", string(body))
+}
