@@ -187,6 +187,11 @@ func (c *KeyCache) refetch(ctx context.Context, kid string) error {
 		return fmt.Errorf("%w: key set not loaded yet, retry later", ErrKeysUnavailable)
 	}
 	c.attempted = true
+	return c.replace(ctx)
+}
+
+// replace fetches the key set and puts it in place of the one kept.
+func (c *KeyCache) replace(ctx context.Context) error {
 	set, err := c.fetch(ctx)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrKeysUnavailable, err)
@@ -199,6 +204,25 @@ func (c *KeyCache) refetch(ctx context.Context, kid string) error {
 	c.keys = keys
 	c.mu.Unlock()
 	return nil
+}
+
+// RefreshEvery refetches the key set every interval until ctx ends, so that
+// a key the issuer withdrew stops verifying without waiting for a token
+// with an unknown kid. A failed refresh keeps the set and goes to onError.
+func (c *KeyCache) RefreshEvery(ctx context.Context, every time.Duration, onError func(error)) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			_, err, _ := c.group.Do("jwks", func() (any, error) { return nil, c.replace(ctx) })
+			if err != nil && onError != nil {
+				onError(err)
+			}
+		}
+	}
 }
 
 // usableKeys indexes the RS256 signing keys by kid. The new set replaces the old

@@ -254,3 +254,38 @@ func ecPublicKeyPEM(t *testing.T) string {
 	require.NoError(t, err)
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
+
+// The timer refresh drops a key the issuer withdrew, with no token of an
+// unknown kid needed; while the key server fails, the set kept stays.
+func TestKeyCacheRefreshEveryDropsWithdrawnKeys(t *testing.T) {
+	oldKey, newKey := authtest.NewKeyPair(t), authtest.NewKeyPair(t)
+	srv := newJWKSServer(t, oldKey, newKey)
+	cache := NewJWKSCache(srv.URL, nil, time.Minute)
+	v := NewVerifier(cache, VerifierOptions{Issuer: testIssuer, Clock: &fakeClock{now: testNow}})
+	_, err := v.Verify(context.Background(), validToken(t, oldKey))
+	require.NoError(t, err)
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	failures := make(chan error, 100)
+	go cache.RefreshEvery(ctx, 5*time.Millisecond, func(err error) {
+		select {
+		case failures <- err:
+		default:
+		}
+	})
+
+	srv.status.Store(http.StatusInternalServerError)
+	<-failures
+	_, err = v.Verify(context.Background(), validToken(t, oldKey))
+	require.NoError(t, err, "a failed refresh keeps the set")
+
+	srv.serve(authtest.JWKS(t, newKey))
+	srv.status.Store(http.StatusOK)
+	require.Eventually(t, func() bool {
+		_, err := v.Verify(context.Background(), validToken(t, oldKey))
+		return err != nil
+	}, 10*time.Second, 5*time.Millisecond, "the withdrawn key stops verifying")
+	_, err = v.Verify(context.Background(), validToken(t, newKey))
+	require.NoError(t, err)
+}

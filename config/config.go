@@ -111,6 +111,10 @@ const (
 )
 
 // Load reads the environment and checks the settings against each other.
+// maxLocalTokenTTL caps the lifetime of local-mode tokens: a stolen token
+// is good until it expires, as there is no revocation list.
+const maxLocalTokenTTL = 30 * 24 * time.Hour
+
 // minMonitoringPassword is the shortest MONITORING_PASSWORD production
 // accepts (elsewhere a shorter one keeps /monitoring's basic auth off).
 const minMonitoringPassword = 16
@@ -144,6 +148,9 @@ func (c Config) Validate() error {
 	var errs []error
 	switch c.AuthMode {
 	case AuthLocal:
+		if c.LocalTokenTTL < 5*time.Minute || c.LocalTokenTTL > maxLocalTokenTTL {
+			errs = append(errs, fmt.Errorf("LOCAL_TOKEN_TTL must be from 5m to %s, not %s", maxLocalTokenTTL, c.LocalTokenTTL))
+		}
 		if c.Production() && c.LocalJWTKey == "" {
 			errs = append(errs, errors.New("ALEX_ENV=production requires LOCAL_JWT_KEY in local auth mode"))
 		}

@@ -9,7 +9,7 @@ import (
 )
 
 func TestValidateMarketSettings(t *testing.T) {
-	valid := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, JobRetention: 90 * 24 * time.Hour, WorkerConcurrency: 1,
+	valid := Config{AuthMode: AuthLocal, LocalTokenTTL: 24 * time.Hour, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, JobRetention: 90 * 24 * time.Hour, WorkerConcurrency: 1,
 		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour, FXCacheTTL: 12 * time.Hour}
 	if err := valid.Validate(); err != nil {
 		t.Fatalf("valid config: %v", err)
@@ -46,7 +46,7 @@ func TestValidateMarketSettings(t *testing.T) {
 }
 
 func TestPprofAddrMustBeLoopback(t *testing.T) {
-	base := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, JobRetention: 90 * 24 * time.Hour, WorkerConcurrency: 10,
+	base := Config{AuthMode: AuthLocal, LocalTokenTTL: 24 * time.Hour, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, JobRetention: 90 * 24 * time.Hour, WorkerConcurrency: 10,
 		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour, FXCacheTTL: 12 * time.Hour}
 	for addr, ok := range map[string]bool{
 		"":               true,
@@ -79,7 +79,7 @@ func TestConfigFXDefaults(t *testing.T) {
 }
 
 func TestPublicURLMustBeAnOrigin(t *testing.T) {
-	base := Config{AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, WorkerConcurrency: 10,
+	base := Config{AuthMode: AuthLocal, LocalTokenTTL: 24 * time.Hour, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, WorkerConcurrency: 10,
 		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour, FXCacheTTL: 12 * time.Hour}
 	for u, ok := range map[string]bool{
 		"":                            true,
@@ -108,7 +108,7 @@ func TestPublicURLMustBeAnOrigin(t *testing.T) {
 // In production a short MONITORING_PASSWORD stops start-up (elsewhere it
 // only keeps /monitoring's basic auth off).
 func TestProductionRefusesAShortMonitoringPassword(t *testing.T) {
-	c := Config{Env: "production", AuthMode: AuthLocal, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, JobRetention: 90 * 24 * time.Hour,
+	c := Config{Env: "production", AuthMode: AuthLocal, LocalTokenTTL: 24 * time.Hour, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, JobRetention: 90 * 24 * time.Hour,
 		WorkerConcurrency: 10, FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute,
 		FundCacheTTL: time.Hour, FXCacheTTL: 12 * time.Hour, MonitoringUser: "ops", MonitoringPassword: "secret"}
 	require.ErrorContains(t, c.Validate(), "MONITORING_PASSWORD must have at least 16 characters")
@@ -133,4 +133,18 @@ func TestConfigCORSDefault(t *testing.T) {
 	cfg, err = Load()
 	require.NoError(t, err)
 	require.Equal(t, []string{"http://localhost:3000", "https://alex.example"}, cfg.CORSOrigins)
+}
+
+// A local token's lifetime has a cap: a stolen one is good until it expires.
+func TestLocalTokenTTLIsCapped(t *testing.T) {
+	t.Setenv("AUTH_MODE", AuthLocal)
+	for ttl, ok := range map[string]bool{"24h": true, "720h": true, "721h": false, "1m": false} {
+		t.Setenv("LOCAL_TOKEN_TTL", ttl)
+		_, err := Load()
+		if ok {
+			require.NoError(t, err, ttl)
+		} else {
+			require.ErrorContains(t, err, "LOCAL_TOKEN_TTL", ttl)
+		}
+	}
 }

@@ -68,7 +68,7 @@ func Auth(ctx context.Context, cfg config.Config, s *store.Store) (*auth.Verifie
 	if cfg.AuthMode == config.AuthLocal {
 		return localAuth(ctx, cfg, s)
 	}
-	keys, err := clerkKeys(cfg)
+	keys, err := clerkKeys(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -80,19 +80,30 @@ func Auth(ctx context.Context, cfg config.Config, s *store.Store) (*auth.Verifie
 	return v, nil, nil
 }
 
-func clerkKeys(cfg config.Config) (auth.KeySource, error) {
+// jwksRefreshEvery is how often Clerk's key set is fetched again while the
+// process runs (besides on an unknown kid).
+const jwksRefreshEvery = time.Hour
+
+// clerkKeys is the key source of Clerk mode; a remote key set is refreshed
+// every jwksRefreshEvery until ctx ends.
+func clerkKeys(ctx context.Context, cfg config.Config) (auth.KeySource, error) {
+	var keys *auth.KeyCache
 	switch {
 	case cfg.ClerkJWTKey != "":
-		keys, err := auth.StaticKeyFromPEM(strings.ReplaceAll(cfg.ClerkJWTKey, `\n`, "\n"))
+		static, err := auth.StaticKeyFromPEM(strings.ReplaceAll(cfg.ClerkJWTKey, `\n`, "\n"))
 		if err != nil {
 			return nil, fmt.Errorf("CLERK_JWT_KEY: %w", err)
 		}
-		return keys, nil
+		return static, nil
 	case cfg.ClerkJWKSURL != "":
-		return auth.NewJWKSCache(cfg.ClerkJWKSURL, nil, time.Minute), nil
+		keys = auth.NewJWKSCache(cfg.ClerkJWKSURL, nil, time.Minute)
 	default:
-		return auth.NewClerkAPIKeys(cfg.ClerkSecretKey, cfg.ClerkAPIURL, nil, time.Minute), nil
+		keys = auth.NewClerkAPIKeys(cfg.ClerkSecretKey, cfg.ClerkAPIURL, nil, time.Minute)
 	}
+	go keys.RefreshEvery(ctx, jwksRefreshEvery, func(err error) {
+		slog.Default().Warn("Clerk key set not refreshed; the previous one stays", "err", err)
+	})
+	return keys, nil
 }
 
 func localAuth(ctx context.Context, cfg config.Config, s *store.Store) (*auth.Verifier, *auth.Issuer, error) {
