@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/alex-advisor/alex/display"
 )
 
 // formatMoney renders dollars as $1,234,567.89 (and -$12.50).
@@ -62,17 +64,7 @@ func (c currencyUnit) nominal() string {
 	return "nominal money (" + string(c) + ")"
 }
 
-func groupThousands(n int64) string {
-	digits := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, d := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(d)
-	}
-	return b.String()
-}
+func groupThousands(n int64) string { return display.Grouped(strconv.FormatInt(n, 10)) }
 
 // formatPercent renders a percentage with one decimal: 12.3%.
 func formatPercent(pct float64) string {
@@ -97,24 +89,14 @@ func cleanZero(x float64) float64 {
 	return x
 }
 
-// percentOf is part as a percentage of whole, 0 when whole is 0.
-func percentOf(part, whole float64) float64 {
-	if whole <= 0 {
-		return 0
-	}
-	return part / whole * 100
-}
+// percentOf is part as a percentage of whole, 0 when whole is not positive.
+func percentOf(part, whole float64) float64 { return display.Share(part, whole) }
 
 // formatRateValue renders an exchange rate with five significant digits,
 // no trailing zeros and no exponent: 0.011555, 1.0298, 83.47.
 func formatRateValue(rate float64) string {
-	if !(rate > 0) || math.IsInf(rate, 0) {
-		return "0"
+	if s, ok := display.Rate(rate); ok {
+		return s
 	}
-	decimals := max(4-int(math.Floor(math.Log10(rate))), 0)
-	s := strconv.FormatFloat(rate, 'f', decimals, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
+	return "0"
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
+
+	"github.com/alex-advisor/alex/display"
 )
 
 // The home page: a small server-rendered app for self-hosters in local auth
@@ -435,18 +437,5 @@ func (s *Server) jobPage(c *fiber.Ctx) error {
 // formatMoney writes an amount with two decimals, thousands grouped, and
 // its currency: "12,345.60 USD".
 func formatMoney(d decimal.Decimal, currency string) string {
-	s := d.StringFixed(2)
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return sign + b.String() + "." + frac + " " + currency
+	return display.Grouped(d.StringFixed(2)) + " " + currency
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/alex-advisor/alex/display"
 )
 
 // currencySigns are the signs a reader knows without the code. A sign
@@ -70,21 +72,9 @@ func trimmed(x float64) string {
 	return strings.TrimSuffix(s, ".0")
 }
 
-// groupedNumber writes a non-negative x with thousands grouped.
+// groupedNumber writes x with thousands grouped.
 func groupedNumber(x float64, decimals int) string {
-	s := strconv.FormatFloat(x, 'f', decimals, 64)
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, d := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(d)
-	}
-	if frac != "" {
-		b.WriteString("." + frac)
-	}
-	return b.String()
+	return display.Grouped(strconv.FormatFloat(x, 'f', decimals, 64))
 }
 
 // percent writes a percentage with one decimal: 12.3%.
@@ -97,23 +87,13 @@ func percent(pct float64) string {
 }
 
 // share is part as a percentage of whole, 0 when whole is not positive.
-func share(part, whole float64) float64 {
-	if whole <= 0 {
-		return 0
-	}
-	return part / whole * 100
-}
+func share(part, whole float64) float64 { return display.Share(part, whole) }
 
 // rate writes an exchange rate with five significant digits, no trailing
 // zeros: 0.011555, 1.0298, 83.47.
 func rate(r float64) string {
-	if !(r > 0) || math.IsInf(r, 0) {
-		return "unknown"
+	if s, ok := display.Rate(r); ok {
+		return s
 	}
-	decimals := max(4-int(math.Floor(math.Log10(r))), 0)
-	s := strconv.FormatFloat(r, 'f', decimals, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
+	return "unknown"
 }
