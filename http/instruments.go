@@ -28,7 +28,7 @@ type instrumentOutput struct {
 }
 
 func (s *Server) registerInstrumentRoutes() {
-	register(s, opGet("list-instruments", "/api/v1/instruments", "List the instruments you may see by symbol, or search them (autocomplete): the public ones and the symbols you added that no provider has confirmed yet", "instruments"), s.listInstruments)
+	register(s, opGet("list-instruments", "/api/v1/instruments", "List or search the instruments you may see, by symbol (autocomplete)", "instruments"), s.listInstruments)
 	register(s, opGet("get-instrument", "/api/v1/instruments/{symbol}", "Get one instrument by symbol", "instruments"), s.getInstrument)
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -75,11 +76,11 @@ func (s *Store) VisibleInstrument(ctx context.Context, userID, symbol string) (I
 // planner fills in its allocations later, and the first quote a provider
 // returns for it makes it public.
 func ensureInstrument(tx *gorm.DB, userID, symbol string) error {
-	var owners []*string
+	var owners []sql.NullString
 	if err := tx.Model(&Instrument{}).Where("symbol = ?", symbol).Pluck("owner_user_id", &owners).Error; err != nil {
 		return err
 	}
-	if len(owners) == 1 && owners[0] == nil {
+	if len(owners) == 1 && !owners[0].Valid {
 		return nil
 	}
 	if err := checkPrivateInstrumentCap(tx, userID, symbol); err != nil {
