@@ -5,8 +5,7 @@
 -- everyone, so a second user adding the same unconfirmed symbol holds the same
 -- row; it shows only to the users who hold it or added it (store.visibleTo).
 -- No foreign key to users: an instrument outlives its owner's account while
--- positions or transactions reference it; the daily purge deletes private
--- instruments nothing references.
+-- other users' positions reference it.
 
 -- +goose Up
 ALTER TABLE instruments ADD COLUMN owner_user_id text;
