@@ -28,12 +28,12 @@ type instrumentOutput struct {
 }
 
 func (s *Server) registerInstrumentRoutes() {
-	register(s, opGet("list-instruments", "/api/v1/instruments", "List instruments by symbol, or search them (autocomplete)", "instruments"), s.listInstruments)
+	register(s, opGet("list-instruments", "/api/v1/instruments", "List or search the instruments you may see, by symbol (autocomplete)", "instruments"), s.listInstruments)
 	register(s, opGet("get-instrument", "/api/v1/instruments/{symbol}", "Get one instrument by symbol", "instruments"), s.getInstrument)
 }
 
 func (s *Server) listInstruments(ctx context.Context, in *listInstrumentsInput) (*instrumentsOutput, error) {
-	ins, err := s.cfg.Store.SearchInstruments(ctx, store.InstrumentFilter{Prefix: in.Q, Type: in.Type, Limit: in.Limit})
+	ins, err := s.cfg.Store.SearchInstruments(ctx, store.InstrumentFilter{UserID: userID(ctx), Prefix: in.Q, Type: in.Type, Limit: in.Limit})
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func (s *Server) listInstruments(ctx context.Context, in *listInstrumentsInput) 
 }
 
 func (s *Server) getInstrument(ctx context.Context, in *InstrumentPath) (*instrumentOutput, error) {
-	x, err := s.cfg.Store.Instrument(ctx, alex.NormalizeSymbol(in.Symbol))
+	x, err := s.cfg.Store.VisibleInstrument(ctx, userID(ctx), alex.NormalizeSymbol(in.Symbol))
 	if err != nil {
 		return nil, err
 	}

@@ -124,7 +124,7 @@ func (s *Store) CreateAccountsWithPositions(ctx context.Context, userID string, 
 				return err
 			}
 			for symbol, qty := range seed.Positions {
-				if _, err := upsertPosition(tx, a.ID, symbol, qty); err != nil {
+				if _, err := upsertPosition(tx, userID, a.ID, symbol, qty); err != nil {
 					return err
 				}
 			}

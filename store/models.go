@@ -80,8 +80,11 @@ type Instrument struct {
 	AllocationSectors    Allocation
 	AllocationAssetClass Allocation
 	AllocationInferred   bool
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
+	// OwnerUserID is the user who added an instrument no provider has
+	// confirmed yet; nil for a public one (see visibleTo).
+	OwnerUserID *string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Account is a row of accounts.

@@ -60,7 +60,8 @@ type InstrumentUpdate struct {
 }
 
 // UpdateInstruments records fresh prices and inferred allocations. Inferred
-// allocations never overwrite ones an instrument already has.
+// allocations never overwrite ones an instrument already has. A price from
+// a provider confirms the symbol: a private instrument becomes public.
 func (s *Store) UpdateInstruments(ctx context.Context, updates []InstrumentUpdate) error {
 	if len(updates) == 0 {
 		return nil
@@ -69,8 +70,10 @@ func (s *Store) UpdateInstruments(ctx context.Context, updates []InstrumentUpdat
 		for _, u := range updates {
 			if u.Price != nil {
 				if err := tx.Exec(`UPDATE instruments SET current_price = ?, currency = ?, price_updated_at = ?,
-					price_as_of = ?, price_source = ?, updated_at = ? WHERE symbol = ?`,
-					*u.Price, u.Currency, u.PriceAt, dateOf(u.AsOf), u.Source, now(), u.Symbol).Error; err != nil {
+					price_as_of = ?, price_source = ?, updated_at = ?,
+					owner_user_id = CASE WHEN ? THEN owner_user_id END WHERE symbol = ?`,
+					*u.Price, u.Currency, u.PriceAt, dateOf(u.AsOf), u.Source, now(),
+					u.Source == PriceUser, u.Symbol).Error; err != nil {
 					return err
 				}
 			}

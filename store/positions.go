@@ -8,8 +8,6 @@ import (
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
-
-	"github.com/alex-advisor/alex"
 )
 
 // Positions lists the positions of one of the user's accounts by symbol,
@@ -45,7 +43,7 @@ func (s *Store) UpsertPosition(ctx context.Context, userID, accountID, symbol st
 	var id string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		id, err = upsertPosition(tx, accountID, symbol, qty)
+		id, err = upsertPosition(tx, userID, accountID, symbol, qty)
 		return err
 	})
 	if err != nil {
@@ -54,8 +52,8 @@ func (s *Store) UpsertPosition(ctx context.Context, userID, accountID, symbol st
 	return s.Position(ctx, userID, id)
 }
 
-func upsertPosition(tx *gorm.DB, accountID, symbol string, qty decimal.Decimal) (string, error) {
-	if err := ensureInstrument(tx, symbol); err != nil {
+func upsertPosition(tx *gorm.DB, userID, accountID, symbol string, qty decimal.Decimal) (string, error) {
+	if err := ensureInstrument(tx, userID, symbol); err != nil {
 		return "", err
 	}
 	p := Position{ID: uuid.NewString(), AccountID: accountID, Symbol: symbol, Quantity: qty, AsOfDate: today()}
@@ -64,20 +62,6 @@ func upsertPosition(tx *gorm.DB, accountID, symbol string, qty decimal.Decimal) 
 		DoUpdates: clause.Assignments(map[string]any{"quantity": qty, "as_of_date": p.AsOfDate, "updated_at": now()}),
 	}, clause.Returning{Columns: []clause.Column{{Name: "id"}}}).Omit("Instrument").Create(&p).Error
 	return p.ID, err
-}
-
-// ensureInstrument creates "SYM - User Added" for a symbol the service does
-// not know; the planner fills in its allocations later.
-func ensureInstrument(tx *gorm.DB, symbol string) error {
-	in := Instrument{
-		Symbol:               symbol,
-		Name:                 symbol + " - User Added",
-		InstrumentType:       alex.GuessInstrumentType(symbol),
-		AllocationRegions:    Allocation{},
-		AllocationSectors:    Allocation{},
-		AllocationAssetClass: Allocation{},
-	}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&in).Error
 }
 
 // UpdatePositionQuantity replaces the quantity of one of the user's positions.

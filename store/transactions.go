@@ -84,7 +84,7 @@ func priceTrade(ctx context.Context, tx *gorm.DB, t Trade, currency string) (Tra
 		}
 	}
 	var in Instrument
-	if err := tx.First(&in, "symbol = ?", t.Symbol).Error; err != nil {
+	if err := tx.Where(visibleTo, t.UserID, t.UserID).First(&in, "symbol = ?", t.Symbol).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return Transaction{}, alex.Invalid("body.symbol", fmt.Sprintf("unknown symbol %s", t.Symbol))
 		}

@@ -191,6 +191,7 @@ func TestRefreshPricesRecordsQuotesWithTheirTime(t *testing.T) {
 	h := newHarness(t, 3)
 	var down atomic.Bool
 	polygon := fakePolygon(t, map[string]float64{"SPY": 600.5, "QQQ": 510.25}, &down)
+	hold(t, h.store, "user_q", map[string]int64{"SPY": 1, "QQQ": 1, "BND": 1})
 	at := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
 	r := &tasks.Refresher{Store: h.store, Log: h.log, Now: func() time.Time { return at },
 		Prices: &market.Polygon{BaseURL: polygon.URL, APIKey: "k", Client: quickClient(), Parallel: 4}}

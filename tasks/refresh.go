@@ -29,8 +29,11 @@ const (
 // each with the time it was recorded (price_updated_at).
 type Refresher struct {
 	Store *store.Store
-	// Prices quotes every instrument but funds; nil skips price refreshes.
+	// Prices quotes held instruments but funds; nil skips price refreshes.
 	Prices analysis.PriceSource
+	// PriceBudget is at most how many symbols one price refresh quotes:
+	// the provider's quota between two runs (0: DefaultPriceBudget).
+	PriceBudget int
 	// Funds reloads NAVs; nil skips NAV refreshes.
 	Funds *market.FundCache
 	// Rates refetches the exchange rates; nil skips rate refreshes.
@@ -46,23 +49,26 @@ func (r *Refresher) now() time.Time {
 	return time.Now()
 }
 
-// RefreshPrices quotes every instrument that is not a fund. Quotes that
-// arrived are recorded even when others failed; the task fails (and asynq
-// retries it) only when none arrived.
+// DefaultPriceBudget is how many symbols a price refresh quotes when the
+// Refresher names no budget: Polygon's free tier (5 requests a minute) over
+// the default 15 minutes between refreshes.
+const DefaultPriceBudget = 75
+
+// RefreshPrices quotes the instruments people hold, the most held first,
+// up to the run's budget (see store.MostHeldInstruments); an instrument
+// nobody holds, and a fund (priced by RefreshNAVs), is not quoted. Quotes
+// that arrived are recorded even when others failed, and confirm the
+// symbols they are for; the task fails (and asynq retries it) only when
+// none arrived.
 func (r *Refresher) RefreshPrices(ctx context.Context) error {
 	if r.Prices == nil {
 		return nil
 	}
-	ins, err := r.Store.SearchInstruments(ctx, store.InstrumentFilter{})
+	held, err := r.Store.MostHeldInstruments(ctx)
 	if err != nil {
 		return err
 	}
-	var symbols []string
-	for _, in := range ins {
-		if _, fund := alex.FundSchemeCode(in.Symbol); !fund && in.InstrumentType != "mutual_fund" {
-			symbols = append(symbols, in.Symbol)
-		}
-	}
+	symbols := quoteCandidates(held, r.priceBudget())
 	if len(symbols) == 0 {
 		return nil
 	}
@@ -77,7 +83,7 @@ func (r *Refresher) RefreshPrices(ctx context.Context) error {
 	if err := r.Store.UpdateInstruments(ctx, updates); err != nil {
 		return err
 	}
-	r.log().InfoContext(ctx, "prices refreshed", "symbols", len(symbols), "recorded", len(updates))
+	r.log().InfoContext(ctx, "prices refreshed", "held", len(held), "symbols", len(symbols), "recorded", len(updates))
 	if qerr != nil {
 		if len(updates) == 0 {
 			return fmt.Errorf("refresh prices: %w", qerr)
@@ -85,6 +91,28 @@ func (r *Refresher) RefreshPrices(ctx context.Context) error {
 		r.log().WarnContext(ctx, "some prices were not refreshed", "err", qerr)
 	}
 	return nil
+}
+
+// quoteCandidates is the first budget symbols of held that a market
+// provider prices: funds are left to RefreshNAVs.
+func quoteCandidates(held []store.HeldInstrument, budget int) []string {
+	var symbols []string
+	for _, in := range held {
+		if len(symbols) == budget {
+			break
+		}
+		if _, fund := alex.FundSchemeCode(in.Symbol); !fund && in.InstrumentType != "mutual_fund" {
+			symbols = append(symbols, in.Symbol)
+		}
+	}
+	return symbols
+}
+
+func (r *Refresher) priceBudget() int {
+	if r.PriceBudget > 0 {
+		return r.PriceBudget
+	}
+	return DefaultPriceBudget
 }
 
 // RefreshNAVs reloads the fund data (which also renews the cache the API

@@ -172,9 +172,10 @@ func WorkerOptions(cfg config.Config, s *store.Store, m MarketData, log *slog.Lo
 		TaskCheckInterval: cfg.WorkerTaskCheckInterval,
 		ShutdownTimeout:   cfg.WorkerShutdownTimeout,
 		Log:               log,
-		Refresher:         &tasks.Refresher{Store: s, Prices: m.Prices, Funds: m.Funds, Rates: m.Rates, Log: log},
-		Purger:            &tasks.Purger{Store: s, Retention: store.Retention{Jobs: cfg.JobRetention}, Log: log},
-		Schedule:          schedule,
+		Refresher: &tasks.Refresher{Store: s, Prices: m.Prices, Funds: m.Funds, Rates: m.Rates, Log: log,
+			PriceBudget: int(cfg.PolygonRequestsPerMinute * cfg.PriceRefreshInterval.Minutes())},
+		Purger:   &tasks.Purger{Store: s, Retention: store.Retention{Jobs: cfg.JobRetention}, Log: log},
+		Schedule: schedule,
 	}, nil
 }
 
