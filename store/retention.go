@@ -20,11 +20,15 @@ const deliveredOutboxKept = 24 * time.Hour
 // Purged counts what a Purge deleted.
 type Purged struct {
 	Jobs, IdempotencyKeys, OutboxRows int64
+	// PrivateInstruments are symbols users added, no provider confirmed
+	// and nothing refers to any more.
+	PrivateInstruments int64
 }
 
 // Purge deletes finished jobs older than the retention, idempotency keys
-// past their window and delivered outbox rows past a day. Unfinished jobs
-// are never touched, however old.
+// past their window, delivered outbox rows past a day and the private
+// instruments nobody holds or traded. Unfinished jobs are never touched,
+// however old.
 func (s *Store) Purge(ctx context.Context, r Retention) (Purged, error) {
 	at := now()
 	db := s.db.WithContext(ctx)
@@ -45,5 +49,12 @@ func (s *Store) Purge(ctx context.Context, r Retention) (Purged, error) {
 		return p, fmt.Errorf("purge outbox: %w", translate(res.Error, "Outbox row"))
 	}
 	p.OutboxRows = res.RowsAffected
+	res = db.Exec(`DELETE FROM instruments WHERE owner_user_id IS NOT NULL
+		AND symbol NOT IN (SELECT symbol FROM positions)
+		AND symbol NOT IN (SELECT symbol FROM transactions WHERE symbol IS NOT NULL)`)
+	if res.Error != nil {
+		return p, fmt.Errorf("purge private instruments: %w", translate(res.Error, "Instrument"))
+	}
+	p.PrivateInstruments = res.RowsAffected
 	return p, nil
 }

@@ -39,11 +39,12 @@ func TestPurgeDeletesOnlyWhatOutlivedItsRetention(t *testing.T) {
 			exec(`UPDATE jobs SET created_at = ?, updated_at = ? WHERE id = ?`, long, long, stuck) // pending for ever
 			exec(`UPDATE idempotency_keys SET created_at = ? WHERE job_id = ?`, long, recent)
 			exec(`UPDATE outbox SET delivered_at = ?`, long)
+			exec(`INSERT INTO instruments (symbol, name, instrument_type, owner_user_id) VALUES ('ZZZQ', 'ZZZQ - User Added', 'stock', 'user_purge')`)
 
 			purged, err := s.Purge(ctx, store.Retention{Jobs: 90 * 24 * time.Hour})
 			require.NoError(t, err)
-			require.Equal(t, store.Purged{Jobs: 1, IdempotencyKeys: 1, OutboxRows: 2}, purged,
-				"the old job (its key and outbox row went with it), the recent job's key, two outbox rows")
+			require.Equal(t, store.Purged{Jobs: 1, IdempotencyKeys: 1, OutboxRows: 2, PrivateInstruments: 1}, purged,
+				"the old job (its key and outbox row went with it), the recent job's key, two outbox rows, the unheld private symbol")
 
 			var ids []string
 			require.NoError(t, s.DB().Raw(`SELECT id FROM jobs ORDER BY created_at`).Scan(&ids).Error)

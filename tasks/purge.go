@@ -31,7 +31,7 @@ func (p *Purger) Purge(ctx context.Context) error {
 		return err
 	}
 	p.Log.InfoContext(ctx, "purged", "jobs", purged.Jobs, "idempotency_keys", purged.IdempotencyKeys,
-		"outbox_rows", purged.OutboxRows, "job_retention_days", p.Retention.Jobs.Hours()/24)
+		"outbox_rows", purged.OutboxRows, "private_instruments", purged.PrivateInstruments, "job_retention_days", p.Retention.Jobs.Hours()/24)
 	return nil
 }
 
