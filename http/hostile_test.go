@@ -1,9 +1,13 @@
 package http_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -54,7 +58,7 @@ type hostileFixture struct {
 	ips, emails atomic.Int64
 }
 
-func newHostileFixture(t *testing.T) *hostileFixture {
+func newHostileFixture(t testing.TB) *hostileFixture {
 	f := newFundFixture(t, localMode(), withConfig(func(c *alexhttp.Config) {
 		c.TrustedProxies = []string{"0.0.0.0"} // the peer of app.Test
 	}))
@@ -71,7 +75,7 @@ func newHostileFixture(t *testing.T) *hostileFixture {
 
 // send sends a body as JSON with the user's token, from a client address of
 // its own.
-func (h *hostileFixture) send(t *testing.T, method, path, token, body string) (*http.Response, []byte) {
+func (h *hostileFixture) send(t testing.TB, method, path, token, body string) (*http.Response, []byte) {
 	t.Helper()
 	hdr := http.Header{
 		"Content-Type":    {"application/json"},
@@ -134,7 +138,7 @@ func clone(m map[string]any) map[string]any {
 }
 
 // writeRoutes are the operations of GET /openapi.json that take a body.
-func (h *hostileFixture) writeRoutes(t *testing.T) []hostileRoute {
+func (h *hostileFixture) writeRoutes(t testing.TB) []hostileRoute {
 	resp, raw := h.api.do(t, http.MethodGet, "/openapi.json", "", nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	var doc struct {
@@ -214,7 +218,7 @@ func (h *hostileFixture) tokenFor(r hostileRoute) string {
 }
 
 // stored counts the rows of every table a request could write.
-func (h *hostileFixture) stored(t *testing.T) map[string]int64 {
+func (h *hostileFixture) stored(t testing.TB) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
 	for _, table := range []string{"users", "user_credentials", "instruments", "accounts", "positions",
@@ -249,7 +253,7 @@ func TestHostileInputs(t *testing.T) {
 
 // requireHostileRefused requires a 4xx problem whose detail is a sentence
 // and whose errors name c.loc.
-func requireHostileRefused(t *testing.T, c hostileCase, resp *http.Response, raw []byte) {
+func requireHostileRefused(t testing.TB, c hostileCase, resp *http.Response, raw []byte) {
 	t.Helper()
 	require.GreaterOrEqual(t, resp.StatusCode, 400, "%s is refused: %s", c.name, raw)
 	require.Less(t, resp.StatusCode, 500, "%s is the client's fault: %s", c.name, raw)
@@ -266,6 +270,9 @@ func requireHostileRefused(t *testing.T, c hostileCase, resp *http.Response, raw
 	requireSentence(t, p.Detail)
 	if p.Message != nil {
 		require.Equal(t, p.Detail, *p.Message, c.name)
+	}
+	for _, e := range p.Errors {
+		require.NotContains(t, e.Message, "json:", "%s: the decoder's text is not for a person", c.name)
 	}
 	if c.loc != "" {
 		require.True(t, p.names(c.loc), "%s: the problem names %s: %s", c.name, c.loc, raw)
@@ -446,4 +453,64 @@ func typeOf(s map[string]any) string {
 func jsonQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// A body over twice the 1 MiB cap is refused by the server before it is
+// read: 413 problem over a real connection (app.Test cannot send it).
+func TestHostileBodyOverServerLimit(t *testing.T) {
+	t.Parallel()
+	h := newHostileFixture(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = h.api.app.Listener(ln) }()
+	t.Cleanup(func() { _ = h.api.app.Shutdown() })
+	for _, r := range h.writeRoutes(t) {
+		// The headers announce 3 MiB; the server answers before the body
+		// comes, so no write races its closing the connection.
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		before := h.stored(t)
+		_, err = fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: alex\r\nContent-Type: application/json\r\n"+
+			"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n{", r.method, r.path, h.token, 3<<20)
+		require.NoError(t, err)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(t, err, "%s %s", r.method, r.path)
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, conn.Close())
+		requireHostileRefused(t, hostileCase{name: r.method + " " + r.template + " with 3 MiB", status: http.StatusRequestEntityTooLarge}, resp, raw)
+		require.Equal(t, before, h.stored(t), "nothing is stored")
+	}
+	resp, _ := h.send(t, http.MethodGet, "/health", "", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+// Right-to-left letters are text: an Arabic or Hebrew name is stored as
+// sent; SQL and path metacharacters in free text are stored verbatim, do
+// nothing to the database, and are refused where a field has a shape of
+// its own (symbols, ids).
+func TestHostileTextStoredVerbatim(t *testing.T) {
+	t.Parallel()
+	h := newHostileFixture(t)
+	for _, name := range []string{"حساب التقاعد", "חשבון פנסיה", "\u200fحساب\u200f", "'; DROP TABLE accounts; --", "../../etc/passwd", "%2e%2e/"} {
+		acc := h.api.createAccount(t, h.token, map[string]any{"account_name": name, "account_purpose": name})
+		require.Equal(t, name, acc.AccountName)
+		require.Equal(t, name, h.api.account(t, h.token, acc.ID).AccountPurpose)
+		u := mustDo[userJSON](t, h.api, http.MethodPut, "/api/v1/user", h.token, map[string]any{"display_name": name}, http.StatusOK)
+		require.Equal(t, name, u.DisplayName)
+	}
+	for _, symbol := range []string{"'; DROP TABLE accounts; --", "%2e%2e/", "SPY\u202e"} {
+		resp, raw := h.api.do(t, http.MethodPost, "/api/v1/positions", h.token,
+			map[string]any{"account_id": h.acc.ID, "symbol": symbol, "quantity": 1})
+		requireProblem(t, resp, raw, http.StatusUnprocessableEntity, "body.symbol")
+	}
+	for _, id := range []string{"..%2F..%2Fetc%2Fpasswd", "%2e%2e%2f", url.PathEscape("'; DROP TABLE accounts; --")} {
+		before := h.stored(t)
+		resp, raw := h.send(t, http.MethodPut, "/api/v1/accounts/"+id, h.token, `{"account_name":"x"}`)
+		requireHostileRefused(t, hostileCase{name: "account id " + id, loc: "path.id", status: http.StatusUnprocessableEntity}, resp, raw)
+		resp, raw = h.send(t, http.MethodDelete, "/api/v1/positions/"+id, h.token, "")
+		requireHostileRefused(t, hostileCase{name: "position id " + id, loc: "path.id", status: http.StatusUnprocessableEntity}, resp, raw)
+		require.Equal(t, before, h.stored(t), "nothing is stored")
+	}
+	require.Len(t, h.api.accounts(t, h.token), 7, "the accounts table is whole")
 }
