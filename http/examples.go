@@ -15,6 +15,7 @@ var requestExamples = map[string]any{
 	"upsert-position":    map[string]any{"account_id": "0b7f6f55-3f5e-4d43-9a52-3c3ad1f1f0a1", "symbol": "VTI", "quantity": 80},
 	"update-position":    map[string]any{"quantity": 100},
 	"create-transaction": map[string]any{"side": "buy", "symbol": "MF119551", "quantity": 10},
+	"share-job":          map[string]any{"expires_in": 604800},
 	"analyze":            map[string]any{"analysis_type": "portfolio", "options": map[string]any{"paths": 10000, "seed": 42, "annual_contribution": 12000}},
 
 	"share-job": map[string]any{"expires_in": 604800},

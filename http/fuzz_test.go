@@ -2,7 +2,6 @@ package http_test
 
 import (
 	"encoding/json"
-	"net/http"
 	"testing"
 )
 
@@ -12,29 +11,11 @@ import (
 //
 //	go test -run x -fuzz FuzzRequestBodies -fuzztime 30s ./http/
 func FuzzRequestBodies(f *testing.F) {
-	api := newTestAPI(f, localMode())
-	resp, raw := api.do(f, http.MethodPost, "/api/v1/auth/register", "",
-		map[string]any{"email": "fuzz@example.com", "password": "correct horse"})
-	if resp.StatusCode != http.StatusCreated {
-		f.Fatalf("register: %d %s", resp.StatusCode, raw)
-	}
-	tok := decodeStrict[registerJSON](f, raw).Token
-	acc := api.createAccount(f, tok, map[string]any{"account_name": "Fuzzed", "cash_balance": 1000})
-	pos := api.upsertPosition(f, tok, acc.ID, "SPY", 1)
-	routes := []struct{ method, path string }{
-		{http.MethodPost, "/api/v1/accounts"},
-		{http.MethodPut, "/api/v1/accounts/" + acc.ID},
-		{http.MethodPut, "/api/v1/user"},
-		{http.MethodPost, "/api/v1/positions"},
-		{http.MethodPut, "/api/v1/positions/" + pos.ID},
-		{http.MethodPost, "/api/v1/accounts/" + acc.ID + "/transactions"},
-		{http.MethodPost, "/api/v1/analyze"},
-		{http.MethodPost, "/api/v1/auth/register"},
-		{http.MethodPost, "/api/v1/auth/login"},
-		{http.MethodPost, "/v1/buy"},
-		{http.MethodPost, "/v1/auth/register"},
-		{http.MethodPost, "/v1/auth/login"},
-	}
+	// The hostile suite's fixture: a user with an account, a position and
+	// a job, fund data, and every write route of the OpenAPI document.
+	h := newHostileFixture(f)
+	tok, acc := h.token, h.acc
+	routes := h.writeRoutes(f)
 	for i, body := range []string{
 		`{"account_name":"Roth","cash_balance":12.5,"cash_interest":0.01}`,
 		`{"account_name":""}`,
@@ -54,9 +35,7 @@ func FuzzRequestBodies(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		r := routes[int(route)%len(routes)]
-		resp, raw := api.send(t, r.method, r.path, http.Header{
-			"Authorization": {"Bearer " + tok}, "Content-Type": {"application/json"},
-		}, body)
+		resp, raw := h.send(t, r.method, r.path, tok, string(body))
 		if resp.StatusCode >= 500 {
 			t.Fatalf("%s %s with %q: %d %s", r.method, r.path, body, resp.StatusCode, raw)
 		}

@@ -28,6 +28,9 @@ var statusOf = map[string]int{
 	alex.EINTERNAL:     http.StatusInternalServerError,
 }
 
+// unreadableBody says why a body the JSON decoder refused was refused.
+const unreadableBody = "is not valid JSON, is nested too deeply or holds a number out of range"
+
 // retryAfterSeconds is what clients are told to wait on 429 and 503.
 const retryAfterSeconds = "5"
 
@@ -51,6 +54,12 @@ func useProblemErrors() {
 				}
 				// Values are echoed from the request and may hold a password.
 				d.Value = nil
+				if status == http.StatusBadRequest && d.Location == "body" {
+					// The decoder's own text ("json: cannot unmarshal
+					// number 1e400 into Go value of type float64") is not
+					// for a person.
+					d.Message = unreadableBody
+				}
 				details = append(details, d)
 			}
 			return &huma.ErrorModel{

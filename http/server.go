@@ -194,6 +194,7 @@ func New(cfg Config) *Server {
 	s.api.UseMiddleware(unescapePathParams)
 	s.registerRoutes()
 	s.registerMetricsRoute()
+	s.requirePlainText()
 	s.routes = newMethodIndex(app.GetRoutes(true))
 	app.Use(s.noRoute) // after every route
 	s.inProcess = &fasthttp.Server{Handler: app.Handler(), ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second}

@@ -250,9 +250,9 @@ func amfiDate(day time.Time, ok bool) string {
 
 type v1BuyInput struct {
 	Body struct {
-		SchemeCode int64    `json:"Scheme_Code" minimum:"1" example:"119598"`
+		SchemeCode int64    `json:"Scheme_Code" minimum:"1" maximum:"999999999" example:"119598" doc:"AMFI's scheme code"`
 		Units      float64  `json:"units" exclusiveMinimum:"0" maximum:"1000000000000" example:"3" doc:"Units to buy"`
-		NAV        *float64 `json:"nav,omitempty" example:"98.7612" doc:"The NAV the buyer saw; the purchase is made at the current NAV all the same"`
+		NAV        *float64 `json:"nav,omitempty" exclusiveMinimum:"0" maximum:"1000000000000" example:"98.7612" doc:"The NAV the buyer saw; the purchase is made at the current NAV all the same"`
 		// Sent by the frontend from the scheme row; the scheme's own data wins.
 		SchemeName       string   `json:"Scheme_Name,omitempty" maxLength:"1000"`
 		Date             string   `json:"Date,omitempty" maxLength:"100"`
