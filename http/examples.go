@@ -18,8 +18,6 @@ var requestExamples = map[string]any{
 	"share-job":          map[string]any{"expires_in": 604800},
 	"analyze":            map[string]any{"analysis_type": "portfolio", "options": map[string]any{"paths": 10000, "seed": 42, "annual_contribution": 12000}},
 
-	"share-job": map[string]any{"expires_in": 604800},
-
 	"v1-register":           map[string]any{"email": "me@example.com", "password": "choose-a-password"},
 	"v1-login":              map[string]any{"email": "me@example.com", "password": "choose-a-password"},
 	"v1-open-ended-schemes": map[string]any{"fund_family": "SBI Mutual Fund"},
