@@ -277,7 +277,8 @@ func TestScheduledRefreshesAreEnqueuedOncePerTick(t *testing.T) {
 func TestWorkerRunsScheduledRefreshes(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, 3)
-	polygon := fakePolygon(t, map[string]float64{"VTV": 160.75}, nil)
+	h.populate(h.token("user_holder")) // the refresher quotes what someone holds: SPY among others
+	polygon := fakePolygon(t, map[string]float64{"SPY": 460.75}, nil)
 	entries, err := tasks.ScheduledTasks(tasks.RefreshSchedule{})
 	require.NoError(t, err)
 	entries[0].Cron = "@every 1s"
@@ -287,8 +288,8 @@ func TestWorkerRunsScheduledRefreshes(t *testing.T) {
 		Schedule: entries[:1],
 	})
 	require.Eventually(t, func() bool {
-		in, err := h.store.Instrument(t.Context(), "VTV")
+		in, err := h.store.Instrument(t.Context(), "SPY")
 		require.NoError(t, err)
-		return in.CurrentPrice.Decimal.String() == "160.75" && in.PriceUpdatedAt != nil
+		return in.CurrentPrice.Decimal.String() == "460.75" && in.PriceUpdatedAt != nil
 	}, 20*time.Second, 20*time.Millisecond)
 }
