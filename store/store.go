@@ -175,8 +175,16 @@ func up(ctx context.Context, provider *goose.Provider, log *slog.Logger) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, r := range results {
-		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path,
+			"duration_ms", float64(r.Duration.Microseconds())/1000)
 	}
+	version, err := provider.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: read the version: %w", err)
+	}
+	// Said also when nothing was to apply: `api migrate` then tells where
+	// the database stands.
+	log.Info("database migrated", "applied", len(results), "version", version)
 	return nil
 }
 

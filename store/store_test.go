@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"sync"
 	"testing"
 
@@ -38,10 +40,15 @@ func TestSeedInstrumentsAllocationsAddUpTo100(t *testing.T) {
 	}
 }
 
+// Migrating a migrated database applies nothing and says so, with the
+// version it stands at.
 func TestMigrateTwiceIsANoOp(t *testing.T) {
 	t.Parallel()
 	s := storetest.MustOpenDB(t)
-	require.NoError(t, s.Migrate(context.Background(), discardLog()))
+	var logged bytes.Buffer
+	require.NoError(t, s.Migrate(context.Background(), slog.New(slog.NewJSONHandler(&logged, nil))))
+	require.NotContains(t, logged.String(), "migration applied")
+	require.Regexp(t, `"msg":"database migrated","applied":0,"version":\d+`, logged.String())
 }
 
 // Concurrent buys race for the same cash: the conditional update must let
