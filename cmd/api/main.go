@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/alex-advisor/alex/cmd/internal/apiserver"
 	"github.com/alex-advisor/alex/cmd/internal/bootstrap"
 	"github.com/alex-advisor/alex/config"
 	alexhttp "github.com/alex-advisor/alex/http"
@@ -80,7 +81,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		defer w.Shutdown()
 	}
-	httpCfg := bootstrap.HTTPConfig(cfg, s, q, m, verifier, issuer, log)
+	httpCfg := apiserver.Config(cfg, s, q, m, verifier, issuer, log)
 	httpCfg.Metrics = reg
 	httpCfg.MetricsUser, httpCfg.MetricsPassword = metricsUserOnAPIPort(cfg), cfg.MetricsPassword
 	srv := alexhttp.New(httpCfg)

@@ -18,6 +18,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/alex-advisor/alex/cmd/internal/apiserver"
 	"github.com/alex-advisor/alex/cmd/internal/bootstrap"
 	"github.com/alex-advisor/alex/config"
 	alexhttp "github.com/alex-advisor/alex/http"
@@ -103,5 +104,5 @@ func newServer(ctx context.Context) (*alexhttp.Server, error) {
 		return nil, errors.Join(err, s.Close())
 	}
 	m := bootstrap.Market(cfg, q, log)
-	return alexhttp.New(bootstrap.HTTPConfig(cfg, s, q, m, verifier, issuer, log)), nil
+	return alexhttp.New(apiserver.Config(cfg, s, q, m, verifier, issuer, log)), nil
 }

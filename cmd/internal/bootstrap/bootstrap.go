@@ -4,7 +4,6 @@ package bootstrap
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,7 +17,6 @@ import (
 	"github.com/alex-advisor/alex/analysis"
 	"github.com/alex-advisor/alex/auth"
 	"github.com/alex-advisor/alex/config"
-	alexhttp "github.com/alex-advisor/alex/http"
 	"github.com/alex-advisor/alex/market"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
@@ -151,7 +149,7 @@ func OpenQueue(cfg config.Config, log *slog.Logger) (q *queue.Queue, close func(
 // planner refreshes prices older than PRICE_MAX_AGE from prices.
 func Stages(cfg config.Config, s *store.Store, m MarketData, log *slog.Logger) map[string]tasks.StageFunc {
 	a := &tasks.Analysis{Store: s, Prices: m.Prices, PriceMaxAge: cfg.PriceMaxAge, PriceStaleAfter: cfg.PriceStaleAfter,
-		Rates: m.rates, Log: log}
+		Rates: m.TodaysRates, Log: log}
 	if cfg.LLMBaseURL != "" {
 		a.Narrator = &analysis.Narrator{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel}
 		log.Info("reports are narrated by an LLM", "base_url", cfg.LLMBaseURL, "model", cfg.LLMModel)
@@ -187,8 +185,9 @@ type MarketData struct {
 	Rates  *market.RatesCache
 }
 
-// rates is the exchange rates of today as the API and the planner ask them.
-func (m MarketData) rates(ctx context.Context) (alex.Rates, error) {
+// TodaysRates is the exchange rates of today as the API and the planner ask
+// them.
+func (m MarketData) TodaysRates(ctx context.Context) (alex.Rates, error) {
 	r, _, err := m.Rates.Rates(ctx)
 	return r, err
 }
@@ -225,26 +224,4 @@ func fundSource(cfg config.Config, log *slog.Logger) market.FundSource {
 		log.Info("FUND_DATA_URL is not set: fund data is the embedded AMFI sample")
 	}
 	return &market.AMFI{URL: cfg.FundDataURL, Client: client, Log: log}
-}
-
-// HTTPConfig is the API server's configuration, shared by cmd/api and
-// cmd/lambda so that a new setting reaches both.
-func HTTPConfig(cfg config.Config, s *store.Store, q *queue.Queue, m MarketData,
-	verifier *auth.Verifier, issuer *auth.Issuer, log *slog.Logger) alexhttp.Config {
-	return alexhttp.Config{
-		Store: s, Queue: q, Funds: m.Funds, Rates: m.rates, Verifier: verifier, Issuer: issuer, Log: log,
-		CORSOrigins:          cfg.CORSOrigins,
-		PublicURL:            cfg.PublicURL,
-		TrustedProxies:       cfg.TrustedProxies,
-		MaxActiveJobsPerUser: cfg.MaxActiveJobsPerUser,
-		MaxStreamsPerUser:    cfg.MaxStreamsPerUser,
-		RequestTimeout:       cfg.RequestTimeout,
-		AdminUserIDs:         cfg.AdminUserIDs,
-		MonitoringUser:       cfg.MonitoringUser,
-		MonitoringPassword:   cfg.MonitoringPassword,
-		RateLimitPerMinute:   cfg.RateLimitPerMinute,
-		Ready: func(ctx context.Context) error {
-			return errors.Join(s.Ping(ctx), q.Ping(ctx))
-		},
-	}
 }
