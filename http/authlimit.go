@@ -1,10 +1,10 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,42 +27,43 @@ const (
 	localAttemptKeys = 10_000
 )
 
-// attemptLimiter counts sign-in attempts in Redis, so that the limits hold
-// across replicas, and in process when there is no Redis or it does not
-// answer: a login flood is refused either way.
-type attemptLimiter struct {
-	perIP, perEmail *queue.RateLimiter // nil without a Queue
-
-	mu    sync.Mutex
-	local *lru.Cache[string, *rate.Limiter]
+// attemptLimit is one sign-in limit, n attempts per period and key,
+// counted in Redis so that it holds across replicas, and in process when
+// there is no Redis or it does not answer: a login flood is refused either
+// way.
+type attemptLimit struct {
+	n      int
+	period time.Duration
+	shared *queue.RateLimiter // nil without a Queue
+	local  *lru.Cache[string, *rate.Limiter]
 }
 
-func newAttemptLimiter(q *queue.Queue) *attemptLimiter {
+func newAttemptLimit(q *queue.Queue, n int, period time.Duration) *attemptLimit {
 	local, _ := lru.New[string, *rate.Limiter](localAttemptKeys) // the size is positive: no error
-	l := &attemptLimiter{local: local}
+	l := &attemptLimit{n: n, period: period, local: local}
 	if q != nil {
-		l.perIP = q.NewRateLimiter(attemptsPerIP, attemptsPerIPPeriod)
-		l.perEmail = q.NewRateLimiter(attemptsPerEmail, attemptsPerEmailFor)
+		l.shared = q.NewRateLimiter(n, period)
 	}
 	return l
 }
 
 // allow takes one attempt of key's allowance; when it is spent, retryAfter
 // says when the next is let through.
-func (l *attemptLimiter) allow(c *fiber.Ctx, shared *queue.RateLimiter, key string, n int, period time.Duration) (bool, time.Duration) {
-	if shared != nil {
-		ok, retryAfter, err := shared.Allow(c.UserContext(), "signin:"+key)
+func (l *attemptLimit) allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration) {
+	if l.shared != nil {
+		ok, retryAfter, err := l.shared.Allow(ctx, "signin:"+key)
 		if err == nil {
 			return ok, retryAfter
 		}
 	}
-	l.mu.Lock()
 	lim, found := l.local.Get(key)
 	if !found {
-		lim = rate.NewLimiter(rate.Every(period/time.Duration(n)), n)
-		l.local.Add(key, lim)
+		// Of two first attempts at once, both count on the limiter added first.
+		fresh := rate.NewLimiter(rate.Every(l.period/time.Duration(l.n)), l.n)
+		if lim, found, _ = l.local.PeekOrAdd(key, fresh); !found {
+			lim = fresh
+		}
 	}
-	l.mu.Unlock()
 	r := lim.Reserve()
 	if d := r.Delay(); d > 0 {
 		r.Cancel()
@@ -84,10 +85,10 @@ func (s *Server) limitSignIns(c *fiber.Ctx) error {
 	if !signInAttempt(c) {
 		return c.Next()
 	}
-	ok, retryAfter := s.signIns.allow(c, s.signIns.perIP, "ip:"+clientIP(c), attemptsPerIP, attemptsPerIPPeriod)
+	ok, retryAfter := s.signInsPerIP.allow(c.UserContext(), "ip:"+clientIP(c))
 	if ok {
 		if email := attemptEmail(c.Body()); email != "" {
-			ok, retryAfter = s.signIns.allow(c, s.signIns.perEmail, "email:"+email, attemptsPerEmail, attemptsPerEmailFor)
+			ok, retryAfter = s.signInsPerEmail.allow(c.UserContext(), "email:"+email)
 		}
 	}
 	if ok {

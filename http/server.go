@@ -111,9 +111,10 @@ type Server struct {
 	metrics     *prometheus.Registry
 	httpMetrics *metrics.HTTP
 	rateLimiter *queue.RateLimiter
-	signIns     *attemptLimiter
-	routes      methodIndex
-	finished    *finishedJobs
+	// signInsPerIP and signInsPerEmail limit login and register attempts.
+	signInsPerIP, signInsPerEmail *attemptLimit
+	routes                        methodIndex
+	finished                      *finishedJobs
 	// inProcess serves the app's router to the requests the pages send
 	// through it (callAPI), on connections in memory.
 	inProcess *fasthttp.Server
@@ -169,7 +170,8 @@ func New(cfg Config) *Server {
 	s := &Server{app: app, cfg: cfg, log: log, done: make(chan struct{}), finished: newFinishedJobs(finishedJobsBytes)}
 	s.setUpMetrics()
 	s.setUpRateLimit()
-	s.signIns = newAttemptLimiter(cfg.Queue)
+	s.signInsPerIP = newAttemptLimit(cfg.Queue, attemptsPerIP, attemptsPerIPPeriod)
+	s.signInsPerEmail = newAttemptLimit(cfg.Queue, attemptsPerEmail, attemptsPerEmailFor)
 	s.watchJobs()
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{ContextKey: "request_id"}))
