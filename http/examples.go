@@ -1,6 +1,10 @@
 package http
 
-import "github.com/danielgtaylor/huma/v2"
+import (
+	"iter"
+
+	"github.com/danielgtaylor/huma/v2"
+)
 
 // requestExamples are the request bodies the OpenAPI document shows for
 // each operation that takes one, by operation id: what /docs fills in for
@@ -28,17 +32,27 @@ var requestExamples = map[string]any{
 
 // addRequestExamples writes requestExamples into the OpenAPI document.
 func (s *Server) addRequestExamples() {
-	for _, item := range s.api.OpenAPI().Paths {
-		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Patch, item.Delete} {
-			if op == nil || op.RequestBody == nil {
-				continue
-			}
-			example, ok := requestExamples[op.OperationID]
-			if !ok {
-				continue
-			}
-			for _, media := range op.RequestBody.Content {
-				media.Example = example
+	for op, media := range requestBodies(s.api.OpenAPI()) {
+		if example, ok := requestExamples[op.OperationID]; ok {
+			media.Example = example
+		}
+	}
+}
+
+// requestBodies yields the media types of every operation's request body,
+// with the operation.
+func requestBodies(oapi *huma.OpenAPI) iter.Seq2[*huma.Operation, *huma.MediaType] {
+	return func(yield func(*huma.Operation, *huma.MediaType) bool) {
+		for _, item := range oapi.Paths {
+			for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Patch, item.Delete} {
+				if op == nil || op.RequestBody == nil {
+					continue
+				}
+				for _, media := range op.RequestBody.Content {
+					if !yield(op, media) {
+						return
+					}
+				}
 			}
 		}
 	}

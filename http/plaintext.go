@@ -22,15 +22,8 @@ const plainTextDescription = "plain text, without control characters or bidi ove
 func (s *Server) requirePlainText() {
 	oapi := s.api.OpenAPI()
 	seen := map[*huma.Schema]bool{}
-	for _, item := range oapi.Paths {
-		for _, op := range []*huma.Operation{item.Post, item.Put, item.Patch, item.Delete} {
-			if op == nil || op.RequestBody == nil {
-				continue
-			}
-			for _, media := range op.RequestBody.Content {
-				plainTextIn(oapi.Components.Schemas, media.Schema, seen)
-			}
-		}
+	for _, media := range requestBodies(oapi) {
+		plainTextIn(oapi.Components.Schemas, media.Schema, seen)
 	}
 }
 
