@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -471,17 +470,18 @@ func wilsonInterval(successes, n int) Interval {
 	return Interval{Low: round2(100 * max(center-half, 0)), High: round2(100 * min(center+half, 1))}
 }
 
-// annualReturn draws one year's return. The explicit conversions keep the
-// compiler from fusing multiply and add (arm64, amd64 v3), so a seed gives
-// the same bits everywhere this code's arithmetic decides them.
-func (m returnModel) annualReturn(rng *rand.Rand) float64 {
-	return m.mean + float64(m.stdDev*rng.NormFloat64())
+// annualReturn is one year's return of standard normal draw z. The
+// explicit conversions keep the compiler from fusing multiply and add
+// (arm64, amd64 v3), so a seed gives the same bits everywhere this code's
+// arithmetic decides them.
+func (m returnModel) annualReturn(z float64) float64 {
+	return m.mean + float64(m.stdDev*z)
 }
 
 // growth is the factor a year's return multiplies a value by; a loss of
 // more than everything leaves nothing, not a debt.
-func (m returnModel) growth(rng *rand.Rand) float64 {
-	return max(0, 1+m.annualReturn(rng))
+func (m returnModel) growth(z float64) float64 {
+	return max(0, 1+m.annualReturn(z))
 }
 
 // simulation is one Monte Carlo setup, all in slices so that simulating a
@@ -561,7 +561,7 @@ func (s simulation) run(paths int, seed uint64) simulationResult {
 	for block := range successes {
 		first, end := block*pathsPerBlock, min((block+1)*pathsPerBlock, paths)
 		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(seed, pcgStream+uint64(block)))
+			rng := newNormals(seed, pcgStream+uint64(block))
 			successes[block] = s.runPaths(first, end, rng, res.milestones)
 		})
 	}
@@ -576,8 +576,9 @@ func (s simulation) run(paths int, seed uint64) simulationResult {
 // year before the next (so the independent paths overlap in the CPU, and
 // path i's return in year y is the same draw whatever the horizon), writes
 // their milestone values and counts those that never ran out of money.
-func (s simulation) runPaths(first, end int, rng *rand.Rand, milestones [][]float64) (successes int) {
+func (s simulation) runPaths(first, end int, rng normals, milestones [][]float64) (successes int) {
 	values := make([]float64, end-first)
+	draws := make([]float64, end-first) // this year's, path by path
 	broke := make([]bool, end-first)
 	for i := range values {
 		values[i] = s.start
@@ -585,14 +586,14 @@ func (s simulation) runPaths(first, end int, rng *rand.Rand, milestones [][]floa
 	lastYear := s.savingYears + len(s.withdrawals)
 	row := 0
 	for y := 1; y <= lastYear; y++ {
+		rng.fill(draws) // every path draws, even when broke, to keep the streams aligned
 		if y <= s.savingYears {
 			for i, value := range values {
-				values[i] = float64(value*s.model.growth(rng)) + s.contribution
+				values[i] = float64(value*s.model.growth(draws[i])) + s.contribution
 			}
 		} else {
 			withdrawal := s.withdrawals[y-s.savingYears-1]
 			for i, value := range values {
-				growth := s.model.growth(rng) // drawn even when broke, to keep the streams aligned
 				if broke[i] {
 					continue
 				}
@@ -601,7 +602,7 @@ func (s simulation) runPaths(first, end int, rng *rand.Rand, milestones [][]floa
 					values[i], broke[i] = 0, true
 					continue
 				}
-				values[i] = value * growth
+				values[i] = value * s.model.growth(draws[i])
 			}
 		}
 		if row < len(s.milestoneYears) && s.milestoneYears[row] == y {

@@ -297,10 +297,10 @@ func TestWilsonInterval(t *testing.T) {
 func TestEquityReturnDistribution(t *testing.T) {
 	const draws = 100_000
 	model := newReturnModel(map[string]float64{"equity": 100}, DefaultReturns())
-	rng := rand.New(rand.NewPCG(2024, pcgStream))
+	rng := newNormals(2024, pcgStream)
 	sum, sumSq := 0.0, 0.0
 	for range draws {
-		r := model.annualReturn(rng)
+		r := model.annualReturn(rng.next())
 		sum += r
 		sumSq += r * r
 	}
