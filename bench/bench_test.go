@@ -72,14 +72,22 @@ func TestParseProcStatus(t *testing.T) {
 	require.Equal(t, memory{RSSMiB: 100, PeakMiB: 200}, parseProcStatus(status))
 }
 
-func TestFigureTargets(t *testing.T) {
-	read := atLeastRatio("job read", 700, "req/s", "pgbench", 1000, 0.6)
-	require.InDelta(t, 0.7, read.Ratio, 1e-9)
-	require.True(t, *read.Met)
-	require.False(t, *atLeastRatio("job read", 500, "req/s", "pgbench", 1000, 0.6).Met)
-	require.True(t, *atMost("p99", 10, "ms", 10).Met)
-	require.False(t, *atMost("p99", 10.1, "ms", 10).Met)
-	require.Nil(t, compared("info", 1, "x", "", 0).Met)
+func TestReadLineGoal(t *testing.T) {
+	fast := loadResult{Tool: "wrk", RPS: 700, P99ms: 9}
+	l := readLine("read", fast, 1000, 0.6, 10)
+	require.True(t, *l.Met)
+	require.InDelta(t, 0.7, l.Values["ratio"], 1e-9)
+	require.InDelta(t, 10.0/9, l.Score, 1e-9) // the worse of 0.7/0.6 and 10/9
+
+	slowTail := fast
+	slowTail.P99ms = 11
+	require.False(t, *readLine("read", slowTail, 1000, 0.6, 10).Met, "a p99 over the goal misses it")
+	few := fast
+	few.RPS = 500
+	require.False(t, *readLine("read", few, 1000, 0.6, 10).Met, "a ratio under the goal misses it")
+	failing := fast
+	failing.Errors = 1
+	require.False(t, *readLine("read", failing, 1000, 0.6, 10).Met, "errors miss it")
 }
 
 func TestPostgresURL(t *testing.T) {

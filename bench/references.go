@@ -23,33 +23,43 @@ import (
 // the service's figures are compared with.
 type references struct {
 	PgbenchSelectTPS   float64    `json:"pgbench_select_tps"`
+	PgbenchTPCBTPS     float64    `json:"pgbench_tpcb_tps"`
 	RedisGetOps        float64    `json:"redis_get_ops"`
 	RedisSetOps        float64    `json:"redis_set_ops"`
 	FiberHello         loadResult `json:"fiber_hello"`
 	AsynqNoopTasksPerS float64    `json:"asynq_noop_tasks_per_s"`
 }
 
-// pgbenchSelect initialises a scratch database and runs the select-only
-// built-in script with prepared statements; it returns the tps.
-func pgbenchSelect(ctx context.Context, adminURL string, clients int, d time.Duration) (float64, error) {
+// pgbench initialises a scratch database (scale 1) and runs, one after
+// the other, the select-only script (-S) and the default TPC-B-like script,
+// both with prepared statements; it returns their tps.
+func pgbench(ctx context.Context, adminURL string, clients int, d time.Duration) (selectTPS, tpcbTPS float64, err error) {
 	const db = "alex_bench_pgbench"
 	if err := recreateDatabase(ctx, adminURL, db); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer dropDatabase(adminURL, db)
 	dbURL, err := postgresURL(adminURL, db)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if out, err := exec.CommandContext(ctx, "pgbench", "-i", "-q", "-s", "1", dbURL).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("pgbench -i: %w\n%s", err, out)
+		return 0, 0, fmt.Errorf("pgbench -i: %w\n%s", err, out)
 	}
-	out, err := exec.CommandContext(ctx, "pgbench", "-S", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", "2",
-		"-T", strconv.Itoa(int(d.Seconds())), dbURL).CombinedOutput()
-	if err != nil {
-		return 0, fmt.Errorf("pgbench -S: %w\n%s", err, out)
+	run := func(script ...string) (float64, error) {
+		args := append(script, "-M", "prepared", "-c", strconv.Itoa(clients), "-j", "2",
+			"-T", strconv.Itoa(max(1, int(d.Seconds()))), dbURL)
+		out, err := exec.CommandContext(ctx, "pgbench", args...).CombinedOutput()
+		if err != nil {
+			return 0, fmt.Errorf("pgbench %s: %w\n%s", strings.Join(script, " "), err, out)
+		}
+		return parsePgbenchTPS(string(out))
 	}
-	return parsePgbenchTPS(string(out))
+	if selectTPS, err = run("-S"); err != nil {
+		return 0, 0, err
+	}
+	tpcbTPS, err = run()
+	return selectTPS, tpcbTPS, err
 }
 
 var pgbenchTPS = regexp.MustCompile(`(?m)^tps = ([0-9.]+) \(without initial connection time\)`)
@@ -167,8 +177,8 @@ func enqueueNoops(ctx context.Context, conn asynq.RedisClientOpt, n int) error {
 func (b *bench) measureReferences(ctx context.Context) (references, error) {
 	var ref references
 	var err error
-	step("reference: pgbench -S -M prepared, %d clients, %s", b.PgbenchClients, b.PgbenchDuration)
-	if ref.PgbenchSelectTPS, err = pgbenchSelect(ctx, b.PostgresURL, b.PgbenchClients, b.PgbenchDuration); err != nil {
+	step("reference: pgbench -S and TPC-B -M prepared, %d clients, %s each", b.PgbenchClients, b.PgbenchDuration)
+	if ref.PgbenchSelectTPS, ref.PgbenchTPCBTPS, err = pgbench(ctx, b.PostgresURL, b.PgbenchClients, b.PgbenchDuration); err != nil {
 		return ref, err
 	}
 	step("reference: redis-benchmark GET/SET")
@@ -179,8 +189,8 @@ func (b *bench) measureReferences(ctx context.Context) (references, error) {
 	if ref.FiberHello, err = b.measureHello(ctx); err != nil {
 		return ref, err
 	}
-	step("reference: %d asynq no-op tasks on %d servers × %d", b.AsynqTasks, workerProcesses, b.WorkerConcurrency)
-	ref.AsynqNoopTasksPerS, err = asynqNoop(ctx, b.redisAddr, b.AsynqTasks, workerProcesses, b.WorkerConcurrency)
+	step("reference: %d asynq no-op tasks on %d servers × %d", b.AsynqTasks, b.LatencyWorkers, b.WorkerConcurrency)
+	ref.AsynqNoopTasksPerS, err = asynqNoop(ctx, b.redisAddr, b.AsynqTasks, b.LatencyWorkers, b.WorkerConcurrency)
 	return ref, err
 }
 

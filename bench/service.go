@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -21,34 +22,54 @@ import (
 // serviceResults are the service's own figures.
 type serviceResults struct {
 	JobRead loadResult `json:"job_read"`
+	// JobReadOwnLoad is the same load as JobRead by the bench's own
+	// generator (when JobRead was wrk's): their ratio validates it.
+	JobReadOwnLoad *loadResult `json:"job_read_own_load,omitempty"`
 	// PendingJobRead reads a job no worker took yet: the read of a job in
 	// progress, which the API cannot answer from memory.
-	PendingJobRead loadResult        `json:"pending_job_read"`
-	Accounts       loadResult        `json:"accounts"`
-	Throughput     throughput        `json:"throughput"`
-	IdleLatency    latency           `json:"idle_latency"`
-	Memory         map[string]memory `json:"memory"` // by process name
+	PendingJobRead loadResult `json:"pending_job_read"`
+	Accounts       loadResult `json:"accounts"`
+	// Throughput is a burst of jobs end to end, once per worker count.
+	Throughput  []throughput      `json:"throughput"`
+	IdleLatency latency           `json:"idle_latency"`
+	Memory      map[string]memory `json:"memory"` // by process name
 	// LogWarnings counts the warnings the api and workers logged during
 	// the run, by message.
-	LogWarnings     map[string]int `json:"log_warnings"`
-	TasksPerJob     int            `json:"tasks_per_job"`
-	WorkerProcesses int            `json:"worker_processes"`
+	LogWarnings map[string]int `json:"log_warnings"`
+	TasksPerJob int            `json:"tasks_per_job"`
+	// EmbeddedIdle is cmd/api in embedded mode, doing nothing.
+	EmbeddedIdle idleCPU `json:"embedded_idle"`
 }
 
-// throughput is how fast a burst of jobs completed end to end.
+// throughput is how fast a burst of jobs completed end to end, and what
+// each cost.
 type throughput struct {
+	Workers    int     `json:"worker_processes"`
 	Jobs       int     `json:"jobs"`
 	Failed     int     `json:"failed"`
 	Seconds    float64 `json:"seconds"`
 	JobsPerSec float64 `json:"jobs_per_s"`
+	jobCosts
 }
 
 // latency is the submit→completed time of jobs sent one at a time.
 type latency struct {
-	Jobs  int     `json:"jobs"`
-	P50ms float64 `json:"p50_ms"`
-	P99ms float64 `json:"p99_ms"`
-	MaxMs float64 `json:"max_ms"`
+	Workers int     `json:"worker_processes"`
+	Jobs    int     `json:"jobs"`
+	P50ms   float64 `json:"p50_ms"`
+	P99ms   float64 `json:"p99_ms"`
+	MaxMs   float64 `json:"max_ms"`
+}
+
+// newClient is an HTTP client that keeps conns connections open to one host.
+func newClient(conns int) *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
+			IdleConnTimeout: time.Minute, DisableCompression: true,
+		},
+	}
 }
 
 // apiClient calls the API as the frontend does.
@@ -189,12 +210,7 @@ func (a *apiClient) measureIdleLatency(ctx context.Context, n int) (latency, err
 // measureThroughput submits n jobs from 8 clients at once and times until
 // all of them are terminal, reading their status from PostgreSQL every
 // 20 ms (so the polling does not load the API).
-func (a *apiClient) measureThroughput(ctx context.Context, dbURL string, n int) (throughput, error) {
-	db, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return throughput{}, fmt.Errorf("connect %s: %w", dbURL, err)
-	}
-	defer db.Close(ctx)
+func (a *apiClient) measureThroughput(ctx context.Context, db *pgx.Conn, n int) (throughput, error) {
 	start := time.Now()
 	ids, err := a.submitMany(ctx, n, 8)
 	if err != nil {
@@ -203,7 +219,7 @@ func (a *apiClient) measureThroughput(ctx context.Context, dbURL string, n int) 
 	for {
 		var completed, failed int
 		err := db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'completed'),
-			count(*) FILTER (WHERE status IN ('failed', 'cancelled')) FROM jobs WHERE id = ANY($1::uuid[])`,
+			count(*) FILTER (WHERE status IN ('failed', 'cancelled')) FROM jobs WHERE id = ANY($1::uuid[]) -- `+benchPollMarker,
 			ids).Scan(&completed, &failed)
 		if err != nil {
 			return throughput{}, fmt.Errorf("count finished jobs: %w", err)
@@ -243,15 +259,8 @@ func (a *apiClient) submitMany(ctx context.Context, n, senders int) ([]string, e
 	return ids, g.Wait()
 }
 
-// processNames are the service's processes: the api first (it migrates
-// the database), then the workers.
-func processNames() []string {
-	names := []string{"api"}
-	for i := range workerProcesses {
-		names = append(names, fmt.Sprintf("worker-%d", i+1))
-	}
-	return names
-}
+// workerName is the name of the i-th worker process (from 1).
+func workerName(i int) string { return fmt.Sprintf("worker-%d", i) }
 
 // runningService is the api and the workers, started on a fresh database.
 type runningService struct {
@@ -287,6 +296,9 @@ func (b *bench) startAPI(ctx context.Context) (runningService, error) {
 		"RATE_LIMIT_PER_MINUTE=0", // the bench is one user sending thousands of jobs
 		"WORKER_CONCURRENCY=" + strconv.Itoa(b.WorkerConcurrency),
 	}
+	if b.TaskCheckInterval != "" {
+		env = append(env, "WORKER_TASK_CHECK_INTERVAL="+b.TaskCheckInterval)
+	}
 	svc := runningService{apiURL: fmt.Sprintf("http://127.0.0.1:%d", port), dbURL: dbURL, env: env, procs: map[string]*process{}}
 	p, err := b.startProcess(svc, "api")
 	if err != nil {
@@ -295,10 +307,13 @@ func (b *bench) startAPI(ctx context.Context) (runningService, error) {
 	return svc, waitHTTP(ctx, p, svc.apiURL+"/ready")
 }
 
-// startWorkers starts the worker processes of the service.
-func (b *bench) startWorkers(svc runningService) error {
-	for _, name := range processNames()[1:] {
-		if _, err := b.startProcess(svc, name); err != nil {
+// startWorkers starts worker processes until n run.
+func (b *bench) startWorkers(svc runningService, n int) error {
+	for i := 1; i <= n; i++ {
+		if _, ok := svc.procs[workerName(i)]; ok {
+			continue
+		}
+		if _, err := b.startProcess(svc, workerName(i)); err != nil {
 			return err
 		}
 	}
@@ -322,28 +337,46 @@ func (b *bench) binaryOf(name string) string {
 	return b.bins["./cmd/worker"]
 }
 
-func (b *bench) measureService(ctx context.Context) (serviceResults, error) {
-	svc := serviceResults{TasksPerJob: len(store.Stages), WorkerProcesses: workerProcesses, Memory: map[string]memory{}}
+// load runs spec with wrk when the run uses it, else with the bench's
+// own generator.
+func (b *bench) load(ctx context.Context, spec loadSpec) (loadResult, error) {
+	if b.wrk != "" {
+		return runWrk(ctx, b.wrk, b.dir, spec)
+	}
+	return runLoad(ctx, spec)
+}
+
+func (b *bench) measureService(ctx context.Context) (svc serviceResults, err error) {
+	svc = serviceResults{TasksPerJob: len(store.Stages), Memory: map[string]memory{}}
 	running, err := b.startAPI(ctx)
 	if err != nil {
 		return svc, err
 	}
+	if err := enableStatementStats(ctx, running.dbURL); err != nil {
+		return svc, err
+	}
+	db, err := pgx.Connect(ctx, running.dbURL)
+	if err != nil {
+		return svc, fmt.Errorf("connect %s: %w", running.dbURL, err)
+	}
+	defer db.Close(context.Background())
 	apiURL := running.apiURL
-	api := &apiClient{base: apiURL, client: newClient(b.Conns)}
+	api := &apiClient{base: apiURL, client: newClient(8)}
 	step("registering a user, populating its accounts, submitting a job")
 	jobID, err := api.prepareUser(ctx)
 	if err != nil {
 		return svc, err
 	}
+	jobURL := apiURL + "/api/v1/jobs/" + jobID
 	// No worker runs yet: the job stays pending while its reads are measured.
 	step("service: GET /api/v1/jobs/{id} of a pending job, %d connections, %s", b.Conns, b.Duration)
 	stopProfile := b.profile(ctx, "api", "api-pending-job-read", b.Duration)
-	svc.PendingJobRead, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/jobs/" + jobID, token: api.token, conns: b.Conns, duration: b.Duration})
+	svc.PendingJobRead, err = b.load(ctx, loadSpec{url: jobURL, token: api.token, conns: b.Conns, duration: b.Duration})
 	stopProfile()
 	if err != nil {
 		return svc, err
 	}
-	if err := b.startWorkers(running); err != nil {
+	if err := b.startWorkers(running, 1); err != nil {
 		return svc, err
 	}
 	if err := api.waitCompleted(ctx, jobID); err != nil {
@@ -351,35 +384,77 @@ func (b *bench) measureService(ctx context.Context) (serviceResults, error) {
 	}
 	step("service: GET /api/v1/jobs/{id} of a completed job, %d connections, %s", b.Conns, b.Duration)
 	stopProfile = b.profile(ctx, "api", "api-job-read", b.Duration)
-	svc.JobRead, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/jobs/" + jobID, token: api.token, conns: b.Conns, duration: b.Duration})
+	read := loadSpec{url: jobURL, token: api.token, conns: b.Conns, duration: b.Duration}
+	svc.JobRead, err = b.load(ctx, read)
 	stopProfile()
 	if err != nil {
 		return svc, err
 	}
+	if b.wrk != "" {
+		step("service: the same read with the bench's own generator, to compare with wrk")
+		own, err := runLoad(ctx, read)
+		if err != nil {
+			return svc, err
+		}
+		svc.JobReadOwnLoad = &own
+	}
 	step("service: GET /api/v1/accounts, %d connections, %s", b.Conns, b.Duration)
-	if svc.Accounts, err = runLoad(ctx, loadSpec{url: apiURL + "/api/v1/accounts", token: api.token, conns: b.Conns, duration: b.Duration}); err != nil {
+	if svc.Accounts, err = b.load(ctx, loadSpec{url: apiURL + "/api/v1/accounts", token: api.token, conns: b.Conns, duration: b.Duration}); err != nil {
 		return svc, err
 	}
-	step("service: %d jobs submitted at once", b.Jobs)
-	stopAPIProfile := b.profile(ctx, "api", "api-throughput", 8*time.Second)
-	stopWorkerProfile := b.profile(ctx, "worker-1", "worker-1-throughput", 8*time.Second)
-	svc.Throughput, err = api.measureThroughput(ctx, running.dbURL, b.Jobs)
-	stopAPIProfile()
-	stopWorkerProfile()
-	if err != nil {
-		return svc, err
-	}
-	step("service: %d jobs one at a time", b.LatencyJobs)
-	if svc.IdleLatency, err = api.measureIdleLatency(ctx, b.LatencyJobs); err != nil {
-		return svc, err
+	for _, workers := range b.WorkerCounts {
+		t, err := b.measureThroughput(ctx, api, db, running, workers)
+		if err != nil {
+			return svc, err
+		}
+		svc.Throughput = append(svc.Throughput, t)
+		if workers == b.LatencyWorkers {
+			step("service: %d jobs one at a time, %d worker processes", b.LatencyJobs, workers)
+			if svc.IdleLatency, err = api.measureIdleLatency(ctx, b.LatencyJobs); err != nil {
+				return svc, err
+			}
+			svc.IdleLatency.Workers = workers
+		}
 	}
 	for name, p := range running.procs {
 		if svc.Memory[name], err = p.memory(); err != nil {
 			return svc, err
 		}
 	}
-	svc.LogWarnings, err = b.logWarnings(processNames())
+	svc.LogWarnings, err = b.logWarnings(slices.Sorted(maps.Keys(running.procs)))
 	return svc, err
+}
+
+// measureThroughput runs a burst of jobs on workers worker processes and
+// counts what they cost.
+func (b *bench) measureThroughput(ctx context.Context, api *apiClient, db *pgx.Conn, running runningService, workers int) (throughput, error) {
+	if err := b.startWorkers(running, workers); err != nil {
+		return throughput{}, err
+	}
+	step("service: %d jobs submitted at once, %d worker processes", b.Jobs, workers)
+	if err := resetStatementStats(ctx, db); err != nil {
+		return throughput{}, err
+	}
+	before, err := b.readCounters(ctx, db, running.procs)
+	if err != nil {
+		return throughput{}, err
+	}
+	label := fmt.Sprintf("throughput-%dw", workers)
+	stopAPIProfile := b.profile(ctx, "api", "api-"+label, 8*time.Second)
+	stopWorkerProfile := b.profile(ctx, workerName(1), workerName(1)+"-"+label, 8*time.Second)
+	t, err := api.measureThroughput(ctx, db, b.Jobs)
+	stopAPIProfile()
+	stopWorkerProfile()
+	if err != nil {
+		return t, err
+	}
+	after, err := b.readCounters(ctx, db, running.procs)
+	if err != nil {
+		return t, err
+	}
+	t.Workers = workers
+	t.jobCosts = perJob(before, after, t.Jobs)
+	return t, nil
 }
 
 // logWarnings sums the warnings of the processes' logs.
