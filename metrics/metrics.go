@@ -6,6 +6,7 @@ package metrics
 
 import (
 	"crypto/subtle"
+	"database/sql"
 	"net/http"
 	"strconv"
 	"time"
@@ -21,6 +22,14 @@ func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
+}
+
+// RegisterDBStats exports the connection pool's figures (go_sql_*, with
+// db_name="alex"): open and idle connections, and how often and how long
+// queries waited for a free one, which is where a read's latency goes when
+// the pool is too small for the load.
+func RegisterDBStats(reg prometheus.Registerer, db *sql.DB) {
+	reg.MustRegister(collectors.NewDBStatsCollector(db, "alex"))
 }
 
 // HTTP counts requests and their latency by method, route template and

@@ -1,14 +1,17 @@
 package metrics_test
 
 import (
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/alex-advisor/alex/metrics"
 	"github.com/alex-advisor/alex/queue/redistest"
+	"github.com/alex-advisor/alex/store/storetest"
 )
 
 // The queue collector reads the sizes from Redis at scrape time: tasks
@@ -112,4 +116,41 @@ func TestHandlerRequiresCredentialsWhenAUserIsSet(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An operator sees the pool's waits: a query that waited for the only
+// connection counts in go_sql_wait_count_total.
+func TestDBStatsCountPoolWaits(t *testing.T) {
+	db, err := sql.Open("pgx", storetest.URL())
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	reg := prometheus.NewRegistry()
+	metrics.RegisterDBStats(reg, db)
+
+	held, err := db.Conn(t.Context())
+	require.NoError(t, err)
+	waited := make(chan error, 1)
+	go func() { waited <- db.QueryRowContext(t.Context(), "SELECT 1").Scan(new(int)) }()
+	require.Eventually(t, func() bool { return db.Stats().WaitCount == 1 }, 10*time.Second, time.Millisecond)
+	require.NoError(t, held.Close())
+	require.NoError(t, <-waited)
+
+	require.Equal(t, 1.0, gathered(t, reg, "go_sql_wait_count_total"))
+	require.Equal(t, 1.0, gathered(t, reg, "go_sql_max_open_connections"))
+}
+
+// gathered is the value of reg's one series called name.
+func gathered(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() == name {
+			m := f.GetMetric()[0]
+			return m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no %s in %v", name, families)
+	return 0
 }

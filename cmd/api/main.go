@@ -63,6 +63,11 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer closeQueue()
 	reg := metrics.NewRegistry()
+	sqlDB, err := s.DB().DB()
+	if err != nil {
+		return fmt.Errorf("database pool: %w", err)
+	}
+	metrics.RegisterDBStats(reg, sqlDB)
 	if err := serveMetrics(ctx, cfg, reg, log); err != nil {
 		return err
 	}
