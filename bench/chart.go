@@ -47,4 +47,3 @@ func chart(lines []line) string {
 	b.WriteString("</svg>\n")
 	return b.String()
 }
-

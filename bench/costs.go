@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -248,4 +250,71 @@ func measureMonteCarlo(ctx context.Context, count int) (monteCarlo, error) {
 	sorted := slices.Sorted(slices.Values(mc.Runs))
 	mc.Median = sorted[len(sorted)/2]
 	return mc, nil
+}
+
+// poolWaits are the waits of the api's queries for a free connection of
+// its pool during a load, from its go_sql_* metrics.
+type poolWaits struct {
+	Waits       float64 `json:"waits"`
+	WaitSeconds float64 `json:"wait_seconds"`
+	// PerRequestMs is the wait time spread over the load's requests.
+	PerRequestMs float64 `json:"per_request_ms"`
+	MaxOpen      float64 `json:"max_open_connections"`
+}
+
+// poolCounters reads go_sql_wait_count_total, go_sql_wait_duration_seconds_total
+// and go_sql_max_open_connections from a Prometheus text page.
+func poolCounters(ctx context.Context, metricsURL string) (waits, seconds, maxOpen float64, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("pool metrics: %w", err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("pool metrics: %w", err)
+	}
+	values := promValues(string(raw))
+	return values["go_sql_wait_count_total"], values["go_sql_wait_duration_seconds_total"], values["go_sql_max_open_connections"], nil
+}
+
+// promValues reads the go_sql_* samples of a Prometheus text page by name.
+func promValues(page string) map[string]float64 {
+	values := map[string]float64{}
+	for line := range strings.Lines(page) {
+		if !strings.HasPrefix(line, "go_sql_") {
+			continue
+		}
+		fields := strings.Fields(line)
+		name, _, _ := strings.Cut(fields[0], "{")
+		if v, err := strconv.ParseFloat(fields[len(fields)-1], 64); err == nil {
+			values[name] = v
+		}
+	}
+	return values
+}
+
+// withPoolWaits runs load and counts the api's pool waits during it.
+func withPoolWaits(ctx context.Context, metricsURL string, load func() (loadResult, error)) (loadResult, poolWaits, error) {
+	w0, s0, _, err := poolCounters(ctx, metricsURL)
+	if err != nil {
+		return loadResult{}, poolWaits{}, err
+	}
+	r, err := load()
+	if err != nil {
+		return r, poolWaits{}, err
+	}
+	w1, s1, maxOpen, err := poolCounters(ctx, metricsURL)
+	if err != nil {
+		return r, poolWaits{}, err
+	}
+	p := poolWaits{Waits: w1 - w0, WaitSeconds: s1 - s0, MaxOpen: maxOpen}
+	if r.Requests > 0 {
+		p.PerRequestMs = p.WaitSeconds * 1000 / float64(r.Requests)
+	}
+	return r, p, nil
 }

@@ -124,3 +124,14 @@ func TestPerJob(t *testing.T) {
 	require.Equal(t, jobCosts{Statements: 20, RedisCommands: 50, CPUms: 200}, perJob(before, after, 10))
 	require.Equal(t, jobCosts{}, perJob(before, after, 0))
 }
+
+func TestPromValues(t *testing.T) {
+	page := "# HELP go_sql_wait_count_total The total number of connections waited for.\n" +
+		"# TYPE go_sql_wait_count_total counter\n" +
+		"go_sql_wait_count_total{db_name=\"alex\"} 1234\n" +
+		"go_sql_wait_duration_seconds_total{db_name=\"alex\"} 5.5\n" +
+		"go_sql_max_open_connections{db_name=\"alex\"} 20\n" +
+		"go_goroutines 42\n"
+	require.Equal(t, map[string]float64{"go_sql_wait_count_total": 1234, "go_sql_wait_duration_seconds_total": 5.5,
+		"go_sql_max_open_connections": 20}, promValues(page))
+}

@@ -28,10 +28,10 @@ type results struct {
 // line is one goal of the issue: what was measured, the goal, whether it
 // is met, and the numbers behind it.
 type line struct {
-	What     string             `json:"what"`
-	Measured string             `json:"measured"`
-	Goal     string             `json:"goal"`
-	Met      *bool              `json:"met,omitempty"` // nil: no goal, a count to watch
+	What     string `json:"what"`
+	Measured string `json:"measured"`
+	Goal     string `json:"goal"`
+	Met      *bool  `json:"met,omitempty"` // nil: no goal, a count to watch
 	// Score is how far the goal is: the worst of its conditions as
 	// measured ÷ goal for an at-least goal and goal ÷ measured for an
 	// at-most one, so ≥ 1 meets it (the chart's bars).
@@ -93,10 +93,7 @@ func (r *results) lines() []line {
 		readLine("read of a job still pending (no cache hit)", svc.PendingJobRead, ref.PgbenchSelectTPS, 0.5, 20),
 	}
 	for _, t := range svc.Throughput {
-		what := fmt.Sprintf("analyses end to end (submit → completed), %d worker processes", t.Workers)
-		if t.Workers == 1 {
-			what = "analyses end to end (submit → completed), 1 worker process"
-		}
+		what := "analyses end to end (submit → completed), " + workersPhrase(t.Workers)
 		ratio := ratioOf(t.JobsPerSec, ref.PgbenchTPCBTPS)
 		ls = append(ls, newLine(what,
 			fmt.Sprintf("%s jobs/s = %.3f× pgbench TPC-B (%s tps); %d jobs in %.1f s, %d failed",
@@ -106,7 +103,7 @@ func (r *results) lines() []line {
 			atLeastScore(ratio, 0.1)))
 	}
 	for _, t := range svc.Throughput {
-		ls = append(ls, line{What: fmt.Sprintf("cost per job, %d worker processes", t.Workers),
+		ls = append(ls, line{What: "cost per job, " + workersPhrase(t.Workers),
 			Measured: fmt.Sprintf("%.1f SQL statements, %.1f Redis commands, %.1f ms CPU (api + workers)",
 				t.Statements, t.RedisCommands, t.CPUms),
 			Goal: "fewer (no target)",
@@ -154,6 +151,13 @@ func readLine(what string, l loadResult, pgbenchS, minRatio, maxP99 float64) lin
 		min(atLeastScore(ratio, minRatio), atMostScore(l.P99ms, maxP99)))
 }
 
+func workersPhrase(n int) string {
+	if n == 1 {
+		return "1 worker process"
+	}
+	return fmt.Sprintf("%d worker processes", n)
+}
+
 func ratioOf(v, ref float64) float64 {
 	if ref <= 0 {
 		return 0
@@ -183,6 +187,8 @@ func (r *results) figures() []figure {
 		withDetail(compared("GET /api/v1/jobs/{id}, job pending", svc.PendingJobRead.RPS, "req/s", "", 0),
 			fmt.Sprintf("%s; p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.1f ms, %d B per answer",
 				svc.PendingJobRead.Tool, svc.PendingJobRead.P50ms, svc.PendingJobRead.P90ms, svc.PendingJobRead.P99ms, svc.PendingJobRead.MaxMs, svc.PendingJobRead.BytesPer)),
+		withDetail(compared("GET /api/v1/jobs/{id}, job pending: waits for a pooled connection", svc.PendingJobReadPool.Waits, "waits", "", 0),
+			fmt.Sprintf("%.1f s in all, %.2f ms per request, pool of %.0f", svc.PendingJobReadPool.WaitSeconds, svc.PendingJobReadPool.PerRequestMs, svc.PendingJobReadPool.MaxOpen)),
 		withDetail(compared("GET /api/v1/accounts", svc.Accounts.RPS, "req/s", "pgbench -S tps", ref.PgbenchSelectTPS),
 			fmt.Sprintf("%s; p50 %.2f ms, p99 %.2f ms, %d B per answer, %d errors", svc.Accounts.Tool, svc.Accounts.P50ms, svc.Accounts.P99ms, svc.Accounts.BytesPer, svc.Accounts.Errors)),
 	}

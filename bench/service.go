@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"path/filepath"
-	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -28,7 +28,10 @@ type serviceResults struct {
 	// PendingJobRead reads a job no worker took yet: the read of a job in
 	// progress, which the API cannot answer from memory.
 	PendingJobRead loadResult `json:"pending_job_read"`
-	Accounts       loadResult `json:"accounts"`
+	// PendingJobReadPool is how the api's queries waited for a pooled
+	// connection during PendingJobRead.
+	PendingJobReadPool poolWaits  `json:"pending_job_read_pool"`
+	Accounts           loadResult `json:"accounts"`
 	// Throughput is a burst of jobs end to end, once per worker count.
 	Throughput  []throughput      `json:"throughput"`
 	IdleLatency latency           `json:"idle_latency"`
@@ -264,10 +267,12 @@ func workerName(i int) string { return fmt.Sprintf("worker-%d", i) }
 
 // runningService is the api and the workers, started on a fresh database.
 type runningService struct {
-	apiURL string
-	dbURL  string
-	env    []string
-	procs  map[string]*process // by process name
+	apiURL     string
+	metricsURL string // the api's, on a port of its own
+	dbURL      string
+	env        []string            // of every process
+	apiEnv     []string            // of the api only
+	procs      map[string]*process // by process name
 }
 
 // startAPI creates the database, starts the api and waits until it has
@@ -286,6 +291,10 @@ func (b *bench) startAPI(ctx context.Context) (runningService, error) {
 	if err != nil {
 		return runningService{}, err
 	}
+	metricsPort, err := freePort()
+	if err != nil {
+		return runningService{}, err
+	}
 	env := []string{
 		"DATABASE_URL=" + dbURL,
 		"REDIS_URL=redis://" + b.redisAddr + "/0",
@@ -299,7 +308,10 @@ func (b *bench) startAPI(ctx context.Context) (runningService, error) {
 	if b.TaskCheckInterval != "" {
 		env = append(env, "WORKER_TASK_CHECK_INTERVAL="+b.TaskCheckInterval)
 	}
-	svc := runningService{apiURL: fmt.Sprintf("http://127.0.0.1:%d", port), dbURL: dbURL, env: env, procs: map[string]*process{}}
+	svc := runningService{apiURL: fmt.Sprintf("http://127.0.0.1:%d", port), dbURL: dbURL, env: env, procs: map[string]*process{},
+		metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)}
+	// Only the api gets METRICS_ADDR: the workers would all want its port.
+	svc.apiEnv = []string{fmt.Sprintf("METRICS_ADDR=127.0.0.1:%d", metricsPort)}
 	p, err := b.startProcess(svc, "api")
 	if err != nil {
 		return runningService{}, err
@@ -322,7 +334,11 @@ func (b *bench) startWorkers(svc runningService, n int) error {
 
 func (b *bench) startProcess(svc runningService, name string) (*process, error) {
 	step("starting %s", name)
-	p, err := b.start(name, slices.Concat(svc.env, b.pprofEnv(name)), b.binaryOf(name))
+	env := slices.Concat(svc.env, b.pprofEnv(name))
+	if name == "api" {
+		env = append(env, svc.apiEnv...)
+	}
+	p, err := b.start(name, env, b.binaryOf(name))
 	if err == nil {
 		svc.procs[name] = p
 	}
@@ -371,7 +387,9 @@ func (b *bench) measureService(ctx context.Context) (svc serviceResults, err err
 	// No worker runs yet: the job stays pending while its reads are measured.
 	step("service: GET /api/v1/jobs/{id} of a pending job, %d connections, %s", b.Conns, b.Duration)
 	stopProfile := b.profile(ctx, "api", "api-pending-job-read", b.Duration)
-	svc.PendingJobRead, err = b.load(ctx, loadSpec{url: jobURL, token: api.token, conns: b.Conns, duration: b.Duration})
+	svc.PendingJobRead, svc.PendingJobReadPool, err = withPoolWaits(ctx, running.metricsURL, func() (loadResult, error) {
+		return b.load(ctx, loadSpec{url: jobURL, token: api.token, conns: b.Conns, duration: b.Duration})
+	})
 	stopProfile()
 	if err != nil {
 		return svc, err
