@@ -253,7 +253,7 @@ func measureMonteCarlo(ctx context.Context, count int) (monteCarlo, error) {
 }
 
 // poolWaits are the waits of the api's queries for a free connection of
-// its pool during a load, from its go_sql_* metrics.
+// its pool during a load, from its alex_db_pool_* metrics.
 type poolWaits struct {
 	Waits       float64 `json:"waits"`
 	WaitSeconds float64 `json:"wait_seconds"`
@@ -262,8 +262,8 @@ type poolWaits struct {
 	MaxOpen      float64 `json:"max_open_connections"`
 }
 
-// poolCounters reads go_sql_wait_count_total, go_sql_wait_duration_seconds_total
-// and go_sql_max_open_connections from a Prometheus text page.
+// poolCounters reads the pool's waits, their time and its size from the
+// api's metrics page.
 func poolCounters(ctx context.Context, metricsURL string) (waits, seconds, maxOpen float64, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
 	if err != nil {
@@ -279,14 +279,15 @@ func poolCounters(ctx context.Context, metricsURL string) (waits, seconds, maxOp
 		return 0, 0, 0, fmt.Errorf("pool metrics: %w", err)
 	}
 	values := promValues(string(raw))
-	return values["go_sql_wait_count_total"], values["go_sql_wait_duration_seconds_total"], values["go_sql_max_open_connections"], nil
+	return values["alex_db_pool_waits_total"], values["alex_db_pool_wait_seconds_total"], values["alex_db_pool_max_connections"], nil
 }
 
-// promValues reads the go_sql_* samples of a Prometheus text page by name.
+// promValues reads the alex_db_pool_* samples of a Prometheus text page by
+// name.
 func promValues(page string) map[string]float64 {
 	values := map[string]float64{}
 	for line := range strings.Lines(page) {
-		if !strings.HasPrefix(line, "go_sql_") {
+		if !strings.HasPrefix(line, "alex_db_pool_") {
 			continue
 		}
 		fields := strings.Fields(line)

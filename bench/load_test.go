@@ -126,12 +126,12 @@ func TestPerJob(t *testing.T) {
 }
 
 func TestPromValues(t *testing.T) {
-	page := "# HELP go_sql_wait_count_total The total number of connections waited for.\n" +
-		"# TYPE go_sql_wait_count_total counter\n" +
-		"go_sql_wait_count_total{db_name=\"alex\"} 1234\n" +
-		"go_sql_wait_duration_seconds_total{db_name=\"alex\"} 5.5\n" +
-		"go_sql_max_open_connections{db_name=\"alex\"} 20\n" +
+	page := "# HELP alex_db_pool_waits_total Connections taken after waiting for one to be free.\n" +
+		"# TYPE alex_db_pool_waits_total counter\n" +
+		"alex_db_pool_waits_total 1234\n" +
+		"alex_db_pool_wait_seconds_total 5.5\n" +
+		"alex_db_pool_max_connections 20\n" +
 		"go_goroutines 42\n"
-	require.Equal(t, map[string]float64{"go_sql_wait_count_total": 1234, "go_sql_wait_duration_seconds_total": 5.5,
-		"go_sql_max_open_connections": 20}, promValues(page))
+	require.Equal(t, map[string]float64{"alex_db_pool_waits_total": 1234, "alex_db_pool_wait_seconds_total": 5.5,
+		"alex_db_pool_max_connections": 20}, promValues(page))
 }

@@ -6,7 +6,6 @@ package metrics
 
 import (
 	"crypto/subtle"
-	"database/sql"
 	"net/http"
 	"strconv"
 	"time"
@@ -24,12 +23,31 @@ func NewRegistry() *prometheus.Registry {
 	return reg
 }
 
-// RegisterDBStats exports the connection pool's figures (go_sql_*, with
-// db_name="alex"): open and idle connections, and how often and how long
-// queries waited for a free one, which is where a read's latency goes when
-// the pool is too small for the load.
-func RegisterDBStats(reg prometheus.Registerer, db *sql.DB) {
-	reg.MustRegister(collectors.NewDBStatsCollector(db, "alex"))
+// Pool are the figures of a database connection pool at one moment.
+type Pool struct {
+	MaxConns, InUse, Idle int
+	Waits                 int64 // connections taken after a wait, since start
+	WaitTime              time.Duration
+}
+
+// RegisterPool exports the database connection pool read by stats at
+// scrape time: its size and use, and how often and how long queries waited
+// for a free connection, which is where a read's latency goes when the
+// pool is too small for the load.
+func RegisterPool(reg prometheus.Registerer, stats func() Pool) {
+	gauge := func(name, help string, v func(Pool) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return v(stats()) })
+	}
+	counter := func(name, help string, v func(Pool) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return v(stats()) })
+	}
+	reg.MustRegister(
+		gauge("alex_db_pool_max_connections", "Connections the pool may open.", func(p Pool) float64 { return float64(p.MaxConns) }),
+		gauge("alex_db_pool_connections_in_use", "Connections running a query or transaction.", func(p Pool) float64 { return float64(p.InUse) }),
+		gauge("alex_db_pool_connections_idle", "Open connections waiting for work.", func(p Pool) float64 { return float64(p.Idle) }),
+		counter("alex_db_pool_waits_total", "Connections taken after waiting for one to be free.", func(p Pool) float64 { return float64(p.Waits) }),
+		counter("alex_db_pool_wait_seconds_total", "Time spent waiting for a free connection.", func(p Pool) float64 { return p.WaitTime.Seconds() }),
+	)
 }
 
 // HTTP counts requests and their latency by method, route template and

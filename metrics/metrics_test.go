@@ -1,7 +1,6 @@
 package metrics_test
 
 import (
-	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/alex-advisor/alex/metrics"
 	"github.com/alex-advisor/alex/queue/redistest"
-	"github.com/alex-advisor/alex/store/storetest"
 )
 
 // The queue collector reads the sizes from Redis at scrape time: tasks
@@ -118,26 +115,18 @@ func TestHandlerRequiresCredentialsWhenAUserIsSet(t *testing.T) {
 	}
 }
 
-// An operator sees the pool's waits: a query that waited for the only
-// connection counts in go_sql_wait_count_total.
-func TestDBStatsCountPoolWaits(t *testing.T) {
-	db, err := sql.Open("pgx", storetest.URL())
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	db.SetMaxOpenConns(1)
+// An operator sees the pool as the store reads it at scrape time.
+func TestPoolFiguresAreReadAtScrapeTime(t *testing.T) {
+	pool := metrics.Pool{MaxConns: 20, InUse: 3, Idle: 5}
 	reg := prometheus.NewRegistry()
-	metrics.RegisterDBStats(reg, db)
+	metrics.RegisterPool(reg, func() metrics.Pool { return pool })
+	pool.Waits, pool.WaitTime = 7, 1500*time.Millisecond
 
-	held, err := db.Conn(t.Context())
-	require.NoError(t, err)
-	waited := make(chan error, 1)
-	go func() { waited <- db.QueryRowContext(t.Context(), "SELECT 1").Scan(new(int)) }()
-	require.Eventually(t, func() bool { return db.Stats().WaitCount == 1 }, 10*time.Second, time.Millisecond)
-	require.NoError(t, held.Close())
-	require.NoError(t, <-waited)
-
-	require.Equal(t, 1.0, gathered(t, reg, "go_sql_wait_count_total"))
-	require.Equal(t, 1.0, gathered(t, reg, "go_sql_max_open_connections"))
+	require.Equal(t, 20.0, gathered(t, reg, "alex_db_pool_max_connections"))
+	require.Equal(t, 3.0, gathered(t, reg, "alex_db_pool_connections_in_use"))
+	require.Equal(t, 5.0, gathered(t, reg, "alex_db_pool_connections_idle"))
+	require.Equal(t, 7.0, gathered(t, reg, "alex_db_pool_waits_total"))
+	require.Equal(t, 1.5, gathered(t, reg, "alex_db_pool_wait_seconds_total"))
 }
 
 // gathered is the value of reg's one series called name.

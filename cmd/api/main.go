@@ -63,11 +63,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer closeQueue()
 	reg := metrics.NewRegistry()
-	sqlDB, err := s.DB().DB()
-	if err != nil {
-		return fmt.Errorf("database pool: %w", err)
-	}
-	metrics.RegisterDBStats(reg, sqlDB)
+	metrics.RegisterPool(reg, func() metrics.Pool { return metrics.Pool(s.PoolStats()) })
 	if err := serveMetrics(ctx, cfg, reg, log); err != nil {
 		return err
 	}
