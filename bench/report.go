@@ -128,13 +128,12 @@ func (r *results) lines() []line {
 			map[string]float64{"ms": r.MonteCarlo.Median},
 			atMostScore(r.MonteCarlo.Median, 5)),
 	)
-	if own := svc.JobReadOwnLoad; own != nil {
-		ratio := ratioOf(own.RPS, svc.JobRead.RPS)
+	if c := svc.GeneratorCheck; c != nil {
 		ls = append(ls, newLine("the bench's own load generator against wrk, completed-job read",
-			fmt.Sprintf("%.2f× wrk (%s req/s vs %s; p99 %s ms vs %s)", ratio, number(own.RPS), number(svc.JobRead.RPS), number(own.P99ms), number(svc.JobRead.P99ms)),
-			"within 20% of wrk", ratio >= 0.8 && ratio <= 1.2,
-			map[string]float64{"own_rps": own.RPS, "wrk_rps": svc.JobRead.RPS, "ratio": ratio},
-			min(atLeastScore(ratio, 0.8), atMostScore(ratio, 1.2))))
+			fmt.Sprintf("%.2f× wrk (%s req/s vs %s, %d alternate rounds of %d s)", c.Ratio, number(c.OwnRPS), number(c.WrkRPS), c.Rounds, c.RoundSecond),
+			"within 20% of wrk", c.Ratio >= 0.8 && c.Ratio <= 1.2,
+			map[string]float64{"own_rps": c.OwnRPS, "wrk_rps": c.WrkRPS, "ratio": c.Ratio},
+			min(atLeastScore(c.Ratio, 0.8), atMostScore(c.Ratio, 1.2))))
 	}
 	return ls
 }

@@ -22,9 +22,9 @@ import (
 // serviceResults are the service's own figures.
 type serviceResults struct {
 	JobRead loadResult `json:"job_read"`
-	// JobReadOwnLoad is the same load as JobRead by the bench's own
-	// generator (when JobRead was wrk's): their ratio validates it.
-	JobReadOwnLoad *loadResult `json:"job_read_own_load,omitempty"`
+	// GeneratorCheck compares the bench's own generator with wrk on the
+	// completed-job read (when wrk is installed).
+	GeneratorCheck *generatorCheck `json:"generator_check,omitempty"`
 	// PendingJobRead reads a job no worker took yet: the read of a job in
 	// progress, which the API cannot answer from memory.
 	PendingJobRead loadResult `json:"pending_job_read"`
@@ -409,12 +409,12 @@ func (b *bench) measureService(ctx context.Context) (svc serviceResults, err err
 		return svc, err
 	}
 	if b.wrk != "" {
-		step("service: the same read with the bench's own generator, to compare with wrk")
-		own, err := runLoad(ctx, read)
+		step("service: the same read by wrk and by the bench's own generator in turn, 3 rounds of 2 s each")
+		check, err := checkGenerator(ctx, b.wrk, b.dir, read, 3, 2*time.Second)
 		if err != nil {
 			return svc, err
 		}
-		svc.JobReadOwnLoad = &own
+		svc.GeneratorCheck = &check
 	}
 	step("service: GET /api/v1/accounts, %d connections, %s", b.Conns, b.Duration)
 	if svc.Accounts, err = b.load(ctx, loadSpec{url: apiURL + "/api/v1/accounts", token: api.token, conns: b.Conns, duration: b.Duration}); err != nil {

@@ -106,3 +106,45 @@ func parseWrk(out string) (loadResult, error) {
 	}
 	return loadResult{}, fmt.Errorf("no BENCH_JSON line in wrk output:\n%s", out)
 }
+
+// generatorCheck compares the bench's own generator with wrk on the same
+// endpoint: rounds of each in turn, so that both see the same machine
+// (other work on a shared machine comes and goes within seconds).
+type generatorCheck struct {
+	Rounds      int     `json:"rounds"`
+	RoundSecond int     `json:"round_seconds"`
+	WrkRPS      float64 `json:"wrk_rps"`
+	OwnRPS      float64 `json:"own_rps"`
+	Ratio       float64 `json:"ratio"` // own ÷ wrk
+}
+
+func checkGenerator(ctx context.Context, wrk, dir string, spec loadSpec, rounds int, round time.Duration) (generatorCheck, error) {
+	script := filepath.Join(dir, "bench.lua")
+	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
+		return generatorCheck{}, fmt.Errorf("wrk script: %w", err)
+	}
+	c := generatorCheck{Rounds: rounds, RoundSecond: int(round.Seconds())}
+	var wrkRequests, ownRequests int
+	var wrkSeconds, ownSeconds float64
+	for range rounds {
+		out, err := wrkOnce(ctx, wrk, script, spec, round)
+		if err != nil {
+			return c, err
+		}
+		w, err := parseWrk(out)
+		if err != nil {
+			return c, err
+		}
+		wrkRequests, wrkSeconds = wrkRequests+w.Requests, wrkSeconds+w.Seconds
+		start := time.Now()
+		latencies, _, err := hammer(ctx, spec, round)
+		if err != nil {
+			return c, err
+		}
+		ownRequests, ownSeconds = ownRequests+len(latencies), ownSeconds+time.Since(start).Seconds()
+	}
+	c.WrkRPS = float64(wrkRequests) / wrkSeconds
+	c.OwnRPS = float64(ownRequests) / ownSeconds
+	c.Ratio = ratioOf(c.OwnRPS, c.WrkRPS)
+	return c, nil
+}

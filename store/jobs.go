@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -246,49 +247,59 @@ func (s *Store) Job(ctx context.Context, userID, id string) (Job, error) {
 	if !isUUID(id) {
 		return Job{}, notFound("Job")
 	}
-	return servedJob(s.db.WithContext(ctx), "id = ? AND clerk_user_id = ?", id, userID)
+	return servedJob(s.db.WithContext(ctx), "j.id = ? AND j.clerk_user_id = ?", id, userID)
 }
 
-// servedJob reads the job that where selects, with its stages, without the
-// snapshot. Both reads run on one pooled connection: under load a read
-// waits for the pool once, not twice.
+// servedJob reads the job that where selects (on jobs j), with its stages,
+// without the snapshot, in one statement: one round trip and one wait for
+// the pool per read, which is what a polling frontend repeats. Each stage is
+// a row, the job's columns repeated on each.
 func servedJob(db *gorm.DB, where string, args ...any) (Job, error) {
-	var j Job
-	err := db.Connection(func(conn *gorm.DB) error {
-		err := conn.Raw(`SELECT id, clerk_user_id, job_type, status, request_payload, report_payload,
-				charts_payload, retirement_payload, summary_payload, warnings, error_message, created_at,
-				started_at, completed_at, updated_at
-			FROM jobs WHERE `+where, args...).Row().
-			Scan(&j.ID, &j.ClerkUserID, &j.JobType, &j.Status, &j.RequestPayload, &j.ReportPayload,
-				&j.ChartsPayload, &j.RetirementPayload, &j.SummaryPayload, &j.Warnings, &j.ErrorMessage, &j.CreatedAt,
-				&j.StartedAt, &j.CompletedAt, &j.UpdatedAt)
-		if err != nil {
-			return err
-		}
-		j.JobStages, err = jobStages(conn, j.ID)
-		return err
-	})
-	return j, translate(err, "Job")
-}
-
-func jobStages(db *gorm.DB, jobID string) ([]JobStage, error) {
-	rows, err := db.Raw(`SELECT name, position, status, attempts, error, task_id, enqueued_at,
-			heartbeat_at, started_at, completed_at, updated_at
-		FROM job_stages WHERE job_id = ? ORDER BY position, name`, jobID).Rows()
+	rows, err := db.Raw(`SELECT j.id, j.clerk_user_id, j.job_type, j.status, j.request_payload, j.report_payload,
+			j.charts_payload, j.retirement_payload, j.summary_payload, j.warnings, j.error_message, j.created_at,
+			j.started_at, j.completed_at, j.updated_at,
+			s.name, s.position, s.status, s.attempts, s.error, s.task_id, s.enqueued_at,
+			s.heartbeat_at, s.started_at, s.completed_at, s.updated_at
+		FROM jobs j LEFT JOIN job_stages s ON s.job_id = j.id
+		WHERE `+where+` ORDER BY s.position, s.name`, args...).Rows()
 	if err != nil {
-		return nil, err
+		return Job{}, translate(err, "Job")
 	}
 	defer rows.Close()
-	stages := make([]JobStage, 0, len(Stages))
+	var j Job
+	found := false
 	for rows.Next() {
-		st := JobStage{JobID: jobID}
-		if err := rows.Scan(&st.Name, &st.Position, &st.Status, &st.Attempts, &st.Error, &st.TaskID,
-			&st.EnqueuedAt, &st.HeartbeatAt, &st.StartedAt, &st.CompletedAt, &st.UpdatedAt); err != nil {
-			return nil, err
+		found = true
+		var (
+			st                 JobStage
+			name, status       sql.NullString
+			position, attempts sql.NullInt64
+			updatedAt          sql.NullTime
+		)
+		if err := rows.Scan(&j.ID, &j.ClerkUserID, &j.JobType, &j.Status, &j.RequestPayload, &j.ReportPayload,
+			&j.ChartsPayload, &j.RetirementPayload, &j.SummaryPayload, &j.Warnings, &j.ErrorMessage, &j.CreatedAt,
+			&j.StartedAt, &j.CompletedAt, &j.UpdatedAt,
+			&name, &position, &status, &attempts, &st.Error, &st.TaskID, &st.EnqueuedAt,
+			&st.HeartbeatAt, &st.StartedAt, &st.CompletedAt, &updatedAt); err != nil {
+			return Job{}, translate(err, "Job")
 		}
-		stages = append(stages, st)
+		if !name.Valid {
+			continue // a job without stages: the one row has none
+		}
+		st.JobID, st.Name, st.Position, st.Status = j.ID, name.String, int(position.Int64), status.String
+		st.Attempts, st.UpdatedAt = int(attempts.Int64), updatedAt.Time
+		j.JobStages = append(j.JobStages, st)
 	}
-	return stages, rows.Err()
+	if err := rows.Err(); err != nil {
+		return Job{}, translate(err, "Job")
+	}
+	if !found {
+		return Job{}, notFound("Job")
+	}
+	if j.JobStages == nil {
+		j.JobStages = []JobStage{}
+	}
+	return j, nil
 }
 
 // unserved is the column of jobs that only workers read: the API leaves it

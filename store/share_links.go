@@ -72,6 +72,6 @@ func (s *Store) SharedJob(ctx context.Context, token string) (Job, time.Time, er
 	if len(links) == 0 {
 		return Job{}, time.Time{}, notFound("Shared report")
 	}
-	j, err := servedJob(db, "id = ?", links[0].JobID)
+	j, err := servedJob(db, "j.id = ?", links[0].JobID)
 	return j, links[0].ExpiresAt, err
 }
