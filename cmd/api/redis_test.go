@@ -23,9 +23,20 @@ import (
 // then a Sentinel: a user signs in (the sign-in limits count in that
 // Redis), submits an analysis, a worker process completes it and the event
 // stream reports each change (a pattern subscriber on the cluster hears the
-// worker's publishes); Asynqmon reads the queues.
-func TestAnalysesRunOnRedisClusterAndSentinel(t *testing.T) {
+// worker's publishes); Asynqmon reads the queues. A REDIS_URL that cannot
+// work stops the API at start with a sentence, password withheld.
+func TestRedisURLForms(t *testing.T) {
 	apiBin, workerBin := buildAPI(t), buildWorker(t)
+	t.Run("not valid", func(t *testing.T) {
+		cmd := exec.Command(apiBin)
+		cmd.Dir = t.TempDir()
+		cmd.Env = append(envWithout("DATABASE_URL", "REDIS_URL", "ALEX_ENV"),
+			"REDIS_URL=redis-cluster://:hunter2-secret@n1:7000,,n2:7001")
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err, "the API started: %s", out)
+		require.Contains(t, string(out), "REDIS_URL is not valid: it lists an empty address")
+		require.NotContains(t, string(out), "hunter2-secret")
+	})
 	t.Run("cluster", func(t *testing.T) {
 		c := redistest.StartCluster(t)
 		runAnalysisThrough(t, apiBin, workerBin, c.URL())
