@@ -811,6 +811,9 @@ func TestDeliverOutbox(t *testing.T) {
 		all := func(store.OutboxTask) bool { return true }
 
 		require.Empty(t, deliver(time.Hour, all), "rows younger than minAge wait: the API delivers them itself")
+		none := func(store.OutboxTask) bool { return false }
+		require.Len(t, deliver(anyAge, none), 2, "a queue that is down takes nothing")
+		require.Equal(t, []string{"planner"}, m.outbox(a), "and everything stays for the next sweep")
 		handed := deliver(anyAge, func(task store.OutboxTask) bool { return task.JobID == a })
 		require.Equal(t, []string{a + ":planner", b + ":planner"}, handed, "oldest first")
 		require.Equal(t, []string{"planner (delivered)"}, m.outbox(a))
@@ -1050,6 +1053,13 @@ func TestWaitingStagesAndRequeue(t *testing.T) {
 		require.Len(t, m.outbox(id), 3)
 		require.Equal(t, []string{"planner (delivered)"}, m.outbox(other))
 	})
+}
+
+func TestJobTerminal(t *testing.T) {
+	t.Parallel()
+	for status, terminal := range map[string]bool{pending: false, running: false, completed: true, failed: true, cancelled: true} {
+		require.Equal(t, terminal, store.Job{Status: status}.Terminal(), status)
+	}
 }
 
 func TestTaskID(t *testing.T) {
