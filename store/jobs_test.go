@@ -914,7 +914,11 @@ func TestSweeperSkipsRowsAnotherHolds(t *testing.T) {
 		})
 		first <- err
 	}()
-	<-inside
+	select {
+	case <-inside:
+	case err := <-first:
+		t.Fatalf("the first sweeper ended before it held the row: %v", err)
+	}
 	// A sweeper that waited for the lock would wait for ever (the first
 	// holds it until release): the timeout turns that into a failure.
 	ctx, cancel := context.WithTimeout(m.ctx, 10*time.Second)
