@@ -27,7 +27,7 @@ func TestCostBasisKeepsTheTradeDayRate(t *testing.T) {
 	s := storetest.MustOpenDB(t)
 	_, _, err := s.GetOrCreateUser(ctx, "user_yen", "Yen")
 	require.NoError(t, err)
-	a, err := s.CreateAccount(ctx, store.Account{ClerkUserID: "user_yen", AccountName: "US", CashBalance: decimal.NewFromInt(10000)})
+	a, err := s.CreateAccount(ctx, store.Account{UserID: "user_yen", AccountName: "US", CashBalance: decimal.NewFromInt(10000)})
 	require.NoError(t, err)
 	require.Equal(t, "USD", a.Currency)
 	price := decimal.NewFromInt(3000)
@@ -69,7 +69,7 @@ func TestAccountCurrencyChangesOnlyWithoutPositions(t *testing.T) {
 	s := storetest.MustOpenDB(t)
 	_, _, err := s.GetOrCreateUser(ctx, "user_cur", "Cur")
 	require.NoError(t, err)
-	a, err := s.CreateAccount(ctx, store.Account{ClerkUserID: "user_cur", AccountName: "A"})
+	a, err := s.CreateAccount(ctx, store.Account{UserID: "user_cur", AccountName: "A"})
 	require.NoError(t, err)
 	eur := "EUR"
 	a, err = s.UpdateAccount(ctx, "user_cur", a.ID, store.AccountUpdate{Currency: &eur})

@@ -73,10 +73,10 @@ func (s *Store) BuyFundUnits(ctx context.Context, p FundPurchase) (Account, Tran
 // unique index on fund accounts makes a concurrent first purchase wait for
 // this one and then find its account.
 func fundAccount(tx *gorm.DB, userID, currency string) (Account, error) {
-	a := Account{ID: uuid.NewString(), ClerkUserID: userID, AccountName: fundAccountName,
+	a := Account{ID: uuid.NewString(), UserID: userID, AccountName: fundAccountName,
 		AccountPurpose: fundAccountPurpose, Currency: currency, FundAccount: true}
 	err := tx.Clauses(clause.OnConflict{
-		Columns:     []clause.Column{{Name: "clerk_user_id"}},
+		Columns:     []clause.Column{{Name: "user_id"}},
 		TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "fund_account"}}},
 		DoNothing:   true,
 	}).Create(&a).Error
@@ -84,14 +84,14 @@ func fundAccount(tx *gorm.DB, userID, currency string) (Account, error) {
 		return Account{}, err
 	}
 	var found Account
-	return found, tx.First(&found, "clerk_user_id = ? AND fund_account", userID).Error
+	return found, tx.First(&found, "user_id = ? AND fund_account", userID).Error
 }
 
 // deposit records a deposit of what the priced buy tr costs and adds it to
 // the account's cash; it returns when the deposit was made.
 func deposit(tx *gorm.DB, tr Transaction) (time.Time, error) {
 	d := Transaction{
-		ID: uuid.NewString(), AccountID: tr.AccountID, ClerkUserID: tr.ClerkUserID, Side: SideDeposit,
+		ID: uuid.NewString(), AccountID: tr.AccountID, UserID: tr.UserID, Side: SideDeposit,
 		PriceCurrency: tr.Currency, FXRate: decimal.NewFromInt(1), Amount: tr.Amount, Currency: tr.Currency,
 		CreatedAt: now(),
 	}
@@ -117,7 +117,7 @@ type FundHolding struct {
 // has bought no fund units.
 func (s *Store) FundHoldings(ctx context.Context, userID string) (acct Account, holdings []FundHolding, found bool, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.First(&acct, "clerk_user_id = ? AND fund_account", userID).Error
+		err := tx.First(&acct, "user_id = ? AND fund_account", userID).Error
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ func TestTradeCreatesTheNewInstrumentInItsTransaction(t *testing.T) {
 	s := storetest.MustOpenDB(t)
 	_, _, err := s.GetOrCreateUser(ctx, "user_1", "One")
 	require.NoError(t, err)
-	a, err := s.CreateAccount(ctx, store.Account{ClerkUserID: "user_1", AccountName: "A", CashBalance: decimal.NewFromInt(100)})
+	a, err := s.CreateAccount(ctx, store.Account{UserID: "user_1", AccountName: "A", CashBalance: decimal.NewFromInt(100)})
 	require.NoError(t, err)
 	fund := &store.Instrument{
 		Name: "HDFC Large Cap Fund - Growth Option - Direct Plan", InstrumentType: "mutual_fund",

@@ -45,7 +45,7 @@ func (a *Allocation) Scan(src any) error {
 
 // User is a row of users.
 type User struct {
-	ClerkUserID            string `gorm:"primaryKey"`
+	ID                     string `gorm:"primaryKey"`
 	DisplayName            string
 	YearsUntilRetirement   int
 	TargetRetirementIncome decimal.Decimal
@@ -59,7 +59,7 @@ type User struct {
 // Credential is a row of user_credentials (local auth mode).
 type Credential struct {
 	Email        string `gorm:"primaryKey"`
-	ClerkUserID  string
+	UserID       string
 	PasswordHash string
 	CreatedAt    time.Time
 }
@@ -90,7 +90,7 @@ type Instrument struct {
 // Account is a row of accounts.
 type Account struct {
 	ID             string `gorm:"primaryKey"`
-	ClerkUserID    string
+	UserID         string
 	AccountName    string
 	AccountPurpose string
 	Currency       string `gorm:"default:USD"`
@@ -119,12 +119,12 @@ type Position struct {
 // deposit of cash (SideDeposit), which has no Symbol, Quantity or Price:
 // they are NULL in the row and read as zero values.
 type Transaction struct {
-	ID          string `gorm:"primaryKey"`
-	AccountID   string
-	ClerkUserID string
-	Side        string
-	Symbol      string
-	Quantity    decimal.Decimal
+	ID        string `gorm:"primaryKey"`
+	AccountID string
+	UserID    string
+	Side      string
+	Symbol    string
+	Quantity  decimal.Decimal
 	// Price is in PriceCurrency; Amount in Currency, the account's, at
 	// FXRate (units of Currency per unit of PriceCurrency) as of FXAsOf.
 	Price         decimal.Decimal
@@ -145,7 +145,7 @@ const (
 
 // transactionColumns reads a transaction row; a deposit's NULL symbol,
 // quantity and price read as zero values.
-const transactionColumns = "id, account_id, clerk_user_id, side, COALESCE(symbol, '') AS symbol, " +
+const transactionColumns = "id, account_id, user_id, side, COALESCE(symbol, '') AS symbol, " +
 	"COALESCE(quantity, 0) AS quantity, COALESCE(price, 0) AS price, price_currency, fx_rate, fx_as_of, " +
 	"amount, currency, created_at"
 

@@ -23,17 +23,17 @@ type Holdings struct {
 func (s *Store) HoldingsOf(ctx context.Context, userID string) (Holdings, error) {
 	h := Holdings{Positions: map[string][]Position{}}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.First(&h.User, "clerk_user_id = ?", userID).Error; err != nil {
+		if err := tx.First(&h.User, "id = ?", userID).Error; err != nil {
 			return err
 		}
-		if err := tx.Where("clerk_user_id = ?", userID).Order("created_at DESC, id DESC").Find(&h.Accounts).Error; err != nil {
+		if err := tx.Where("user_id = ?", userID).Order("created_at DESC, id DESC").Find(&h.Accounts).Error; err != nil {
 			return err
 		}
 		// A position at 0 is kept for its owner to edit but holds nothing:
 		// no analysis values, prices or warns about it.
 		var positions []Position
 		if err := tx.Preload("Instrument").
-			Where("quantity > 0 AND account_id IN (SELECT id FROM accounts WHERE clerk_user_id = ?)", userID).
+			Where("quantity > 0 AND account_id IN (SELECT id FROM accounts WHERE user_id = ?)", userID).
 			Order("symbol").Find(&positions).Error; err != nil {
 			return err
 		}

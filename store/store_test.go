@@ -60,7 +60,7 @@ func TestConcurrentBuysNeverOverdraw(t *testing.T) {
 	_, _, err := s.GetOrCreateUser(ctx, "user_1", "One")
 	require.NoError(t, err)
 	// SPY costs 450.25: 10,000 pays for 22 single units.
-	a, err := s.CreateAccount(ctx, store.Account{ClerkUserID: "user_1", AccountName: "A", CashBalance: decimal.NewFromInt(10000)})
+	a, err := s.CreateAccount(ctx, store.Account{UserID: "user_1", AccountName: "A", CashBalance: decimal.NewFromInt(10000)})
 	require.NoError(t, err)
 	one := decimal.NewFromInt(1)
 	var wg sync.WaitGroup

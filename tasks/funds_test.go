@@ -222,7 +222,7 @@ func TestRefreshNAVsRecordsFundPrices(t *testing.T) {
 	ctx := t.Context()
 	_, _, err := h.store.GetOrCreateUser(ctx, "user_nav", "Nav")
 	require.NoError(t, err)
-	acc, err := h.store.CreateAccount(ctx, store.Account{ClerkUserID: "user_nav", AccountName: "A", CashBalance: decimal.NewFromInt(100)})
+	acc, err := h.store.CreateAccount(ctx, store.Account{UserID: "user_nav", AccountName: "A", CashBalance: decimal.NewFromInt(100)})
 	require.NoError(t, err)
 	units := decimal.NewFromInt(1)
 	_, err = h.store.ExecuteTrade(ctx, store.Trade{UserID: "user_nav", AccountID: acc.ID, Side: "buy", Symbol: "MF119063", Quantity: &units,

@@ -40,7 +40,7 @@ func hold(t *testing.T, s *store.Store, user string, quantities map[string]int64
 	ctx := t.Context()
 	_, _, err := s.GetOrCreateUser(ctx, user, user)
 	require.NoError(t, err)
-	acc, err := s.CreateAccount(ctx, store.Account{ClerkUserID: user, AccountName: "A", Currency: "USD"})
+	acc, err := s.CreateAccount(ctx, store.Account{UserID: user, AccountName: "A", Currency: "USD"})
 	require.NoError(t, err)
 	for sym, q := range quantities {
 		_, err := s.UpsertPosition(ctx, user, acc.ID, sym, decimal.NewFromInt(q))
