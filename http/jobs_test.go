@@ -125,7 +125,7 @@ func TestSubmitIsIdempotentAndCapped(t *testing.T) {
 	requireSentence(t, first.Message)
 	job := mustDo[jobJSON](t, api, http.MethodGet, resp.Header.Get("Location"), tok, nil, http.StatusOK)
 	require.Equal(t, "pending", job.Status)
-	require.Equal(t, "user_ada", job.ClerkUserID)
+	require.Equal(t, "user_ada", job.UserID)
 	require.JSONEq(t, `{"analysis_type":"portfolio","options":{"paths":2000}}`, string(job.RequestPayload))
 
 	resp, raw = submit("retry-me", body)
