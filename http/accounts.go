@@ -26,7 +26,7 @@ type Account struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 }
 
-func accountOf(a store.Account) Account {
+func accountOf(a alex.Account) Account {
 	return Account{
 		ID:             a.ID,
 		UserID:         a.UserID,
@@ -40,7 +40,7 @@ func accountOf(a store.Account) Account {
 	}
 }
 
-func accountsOf(as []store.Account) []Account {
+func accountsOf(as []alex.Account) []Account {
 	out := make([]Account, len(as))
 	for i, a := range as {
 		out[i] = accountOf(a)
@@ -127,7 +127,7 @@ func (s *Server) createAccount(ctx context.Context, in *createAccountInput) (*ac
 	if _, _, err := s.ensureUser(ctx); err != nil {
 		return nil, err
 	}
-	a, err := s.cfg.Store.CreateAccount(ctx, store.Account{
+	a, err := s.cfg.Store.CreateAccount(ctx, alex.Account{
 		UserID:         userID(ctx),
 		AccountName:    in.Body.AccountName,
 		AccountPurpose: in.Body.AccountPurpose,

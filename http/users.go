@@ -25,7 +25,7 @@ type User struct {
 	UpdatedAt              time.Time          `json:"updated_at"`
 }
 
-func userOf(u store.User) User {
+func userOf(u alex.User) User {
 	return User{
 		UserID:                 u.ID,
 		DisplayName:            u.DisplayName,
@@ -108,7 +108,7 @@ func displayName(ctx context.Context) string {
 	return "New User"
 }
 
-func (s *Server) ensureUser(ctx context.Context) (store.User, bool, error) {
+func (s *Server) ensureUser(ctx context.Context) (alex.User, bool, error) {
 	return s.cfg.Store.GetOrCreateUser(ctx, userID(ctx), displayName(ctx))
 }
 

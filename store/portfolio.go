@@ -7,6 +7,8 @@ import (
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
+
+	"github.com/alex-advisor/alex"
 )
 
 // Holdings is everything the planner snapshots of a user: the user, the
@@ -73,7 +75,7 @@ func (s *Store) UpdateInstruments(ctx context.Context, updates []InstrumentUpdat
 					price_as_of = ?, price_source = ?, updated_at = ?,
 					owner_user_id = CASE WHEN ? THEN owner_user_id END WHERE symbol = ?`,
 					*u.Price, u.Currency, u.PriceAt, dateOf(u.AsOf), u.Source, now(),
-					u.Source == PriceUser, u.Symbol).Error; err != nil {
+					u.Source == alex.PriceUser, u.Symbol).Error; err != nil {
 					return err
 				}
 			}

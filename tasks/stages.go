@@ -209,7 +209,7 @@ func portfolioOf(h store.Holdings) analysis.Portfolio {
 	return p
 }
 
-func instrumentOf(in store.Instrument) analysis.Instrument {
+func instrumentOf(in alex.Instrument) analysis.Instrument {
 	out := analysis.Instrument{Symbol: in.Symbol, Name: in.Name, Type: in.InstrumentType, Currency: in.Currency,
 		Regions: in.AllocationRegions, Sectors: in.AllocationSectors, AssetClasses: in.AllocationAssetClass,
 		Inferred: in.AllocationInferred}
