@@ -323,18 +323,23 @@ func (s *Store) Jobs(ctx context.Context, userID, cursor string, limit int) (Job
 // CancelJob cancels one of the user's unfinished jobs: no further stage runs.
 // A finished job is ECONFLICT.
 func (s *Store) CancelJob(ctx context.Context, userID, id string) (Job, error) {
-	j, err := s.Job(ctx, userID, id)
-	if err != nil {
+	if _, err := s.Job(ctx, userID, id); err != nil {
 		return Job{}, err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE jobs SET status = 'cancelled', completed_at = ?, updated_at = ?
 			WHERE id = ? AND status IN ('pending', 'running')`, now(), now(), id)
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return alex.Errorf(alex.ECONFLICT, "The job has already %s.", j.Status)
+			// Read again: the job may have finished since the read above,
+			// which then still saw it running.
+			var status string
+			if err := tx.Raw("SELECT status FROM jobs WHERE id = ?", id).Scan(&status).Error; err != nil {
+				return err
+			}
+			return alex.Errorf(alex.ECONFLICT, "The job has already %s.", status)
 		}
 		return tx.Exec(`UPDATE job_stages SET status = 'cancelled', updated_at = ?
 			WHERE job_id = ? AND status IN ('pending', 'running')`, now(), id).Error
