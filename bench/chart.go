@@ -28,6 +28,7 @@ func chart(lines []line) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", labelW+barW+80, height)
+	b.WriteString(`<rect width="100%" height="100%" fill="#fff"/>` + "\n")
 	fmt.Fprintf(&b, `<text x="8" y="20" font-size="14" font-weight="bold">Each goal: measured against goal (log scale; right of the line meets it)</text>`+"\n")
 	for i, l := range rows {
 		y := top + i*rowH

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -134,4 +135,22 @@ func TestPromValues(t *testing.T) {
 		"go_goroutines 42\n"
 	require.Equal(t, map[string]float64{"alex_db_pool_waits_total": 1234, "alex_db_pool_wait_seconds_total": 5.5,
 		"alex_db_pool_max_connections": 20}, promValues(page))
+}
+
+// The chart draws a bar per line with a goal, green when it is met, and
+// is an SVG of its own (no external reference).
+func TestChart(t *testing.T) {
+	met, missed := true, false
+	svg := chart([]line{
+		{What: "read", Met: &met, Score: 2},
+		{What: "jobs & <more>", Met: &missed, Score: 0.5},
+		{What: "statements per job"}, // no goal: no bar
+	})
+	require.Contains(t, svg, `<svg xmlns="http://www.w3.org/2000/svg"`)
+	require.Equal(t, 2, strings.Count(svg, `height="18"`), "one bar per line with a goal")
+	require.Contains(t, svg, `fill="#27ae60"`)
+	require.Contains(t, svg, `fill="#c0392b"`)
+	require.Contains(t, svg, "jobs &amp; &lt;more&gt;")
+	require.NotContains(t, svg, "statements per job")
+	require.NotContains(t, strings.ReplaceAll(svg, "http://www.w3.org/2000/svg", ""), "http", "nothing loaded from elsewhere")
 }
