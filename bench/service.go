@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/alex-advisor/alex/store"
+	"github.com/alex-advisor/alex"
 )
 
 // serviceResults are the service's own figures.
@@ -323,7 +323,7 @@ func (b *bench) binaryOf(name string) string {
 }
 
 func (b *bench) measureService(ctx context.Context) (serviceResults, error) {
-	svc := serviceResults{TasksPerJob: len(store.Stages), WorkerProcesses: workerProcesses, Memory: map[string]memory{}}
+	svc := serviceResults{TasksPerJob: len(alex.Stages), WorkerProcesses: workerProcesses, Memory: map[string]memory{}}
 	running, err := b.startAPI(ctx)
 	if err != nil {
 		return svc, err

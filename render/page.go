@@ -12,8 +12,12 @@ import (
 	"fmt"
 	"html/template"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/analysis"
 )
 
@@ -306,14 +310,18 @@ func assumptionRows(r analysis.RetirementPayload) []assumptionRow {
 
 // stageName words a stage of the pipeline for a person.
 func stageName(name string) string {
-	names := map[string]string{"planner": "Valuing your holdings", "charter": "Drawing the charts",
-		"reporter": "Writing the report", "retirement": "Projecting your retirement", "summary": "Summing up"}
-	return cmp.Or(names[name], name)
+	if st, ok := alex.StageByName(name); ok {
+		return st.Label
+	}
+	return name
 }
 
 // className words an asset class key: fixed_income → Fixed income.
 func className(key string) string {
-	names := map[string]string{"equity": "Equity", "fixed_income": "Fixed income", "real_estate": "Real estate",
-		"commodities": "Commodities", "cash": "Cash", "alternatives": "Alternatives"}
-	return cmp.Or(names[key], key)
+	words := strings.ReplaceAll(key, "_", " ")
+	if words == "" {
+		return ""
+	}
+	r, size := utf8.DecodeRuneInString(words)
+	return string(unicode.ToUpper(r)) + words[size:]
 }

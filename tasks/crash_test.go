@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/store/storetest"
 	"github.com/alex-advisor/alex/tasks"
@@ -79,7 +80,7 @@ func TestWorkerKilledMidRunLosesNothing(t *testing.T) {
 		len(running), recovered.Seconds(), len(ids), time.Since(killedAt).Seconds())
 
 	assert.Zero(t, countStages(t, h, store.StatusPending)+countStages(t, h, store.StatusRunning)+countStages(t, h, store.StatusFailed))
-	assert.Equal(t, len(ids)*len(store.Stages), countStages(t, h, store.StatusCompleted))
+	assert.Equal(t, len(ids)*len(alex.Stages), countStages(t, h, store.StatusCompleted))
 	requireEachStageWrittenOnce(t, h, len(ids))
 }
 
@@ -93,7 +94,7 @@ func requireEachStageWrittenOnce(t *testing.T, h *harness, jobs int) {
 	require.Zero(t, duplicated, "a stage's result was written more than once")
 	var writes int64
 	require.NoError(t, h.store.DB().Raw("SELECT count(*) FROM payload_writes").Scan(&writes).Error)
-	require.EqualValues(t, jobs*len(store.Stages), writes)
+	require.EqualValues(t, jobs*len(alex.Stages), writes)
 }
 
 // countPayloadWrites records, with a trigger of the test's schema only, every

@@ -2,7 +2,7 @@
 //
 // Lifecycle of a job:
 //
-//  1. Define: every stage of store.Stages is one task type, "stage:<name>",
+//  1. Define: every stage of alex.Stages is one task type, "stage:<name>",
 //     whose payload names the job and the stage (StagePayload). NewStageTask
 //     builds it with the stage's queue, timeout, retry policy and a
 //     deterministic task id (<job_id>:<stage>).

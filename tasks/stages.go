@@ -37,7 +37,7 @@ type Analysis struct {
 	Log *slog.Logger
 }
 
-// Stages maps each stage to its function.
+// Stages maps each stage of alex.Stages to its function.
 func (a *Analysis) Stages() map[string]StageFunc {
 	return map[string]StageFunc{
 		"planner":    a.plan,
