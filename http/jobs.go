@@ -41,9 +41,9 @@ type Job struct {
 
 // JobWarning is one thing that made a job's result less certain.
 type JobWarning struct {
-	Code    string `json:"code" enum:"unpriced,no_rate,stale_price,stale_rate"`
-	Symbol  string `json:"symbol,omitempty" doc:"The holding it is about, if any"`
-	Message string `json:"message" doc:"A sentence for the user"`
+	Code    warningCode `json:"code"`
+	Symbol  string      `json:"symbol,omitempty" doc:"The holding it is about, if any"`
+	Message string      `json:"message" doc:"A sentence for the user"`
 }
 
 // jobWarnings are a job's warnings as the planner wrote them (from
