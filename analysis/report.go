@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -17,6 +18,9 @@ type ReportPayload struct {
 	GeneratedAt time.Time  `json:"generated_at"`
 	Agent       string     `json:"agent"`
 }
+
+// ReportSections lists the report's ## headings, in order.
+func ReportSections() []string { return slices.Clone(reportSections) }
 
 // reportSections are the report's ## headings, in order. Data quality
 // comes right after the Executive Summary, before any table: a reader
@@ -737,4 +741,22 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// CheckSections requires every report heading, as its own line, in order:
+// a rewrite of the report must keep them.
+func CheckSections(content string) error {
+	if strings.TrimSpace(content) == "" {
+		return errors.New("empty report")
+	}
+	next := 0
+	for line := range strings.SplitSeq(content, "\n") {
+		if next < len(reportSections) && strings.TrimSpace(line) == "## "+reportSections[next] {
+			next++
+		}
+	}
+	if next < len(reportSections) {
+		return fmt.Errorf("report without its section %q", reportSections[next])
+	}
+	return nil
 }

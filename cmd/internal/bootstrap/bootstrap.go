@@ -18,6 +18,7 @@ import (
 	"github.com/alex-advisor/alex/auth"
 	"github.com/alex-advisor/alex/config"
 	"github.com/alex-advisor/alex/market"
+	"github.com/alex-advisor/alex/narrator"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/tasks"
@@ -151,7 +152,7 @@ func Stages(cfg config.Config, s *store.Store, m MarketData, log *slog.Logger) m
 	a := &tasks.Analysis{Store: s, Prices: m.Prices, PriceMaxAge: cfg.PriceMaxAge, PriceStaleAfter: cfg.PriceStaleAfter,
 		Rates: m.TodaysRates, Log: log}
 	if cfg.LLMBaseURL != "" {
-		a.Narrator = &analysis.Narrator{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel}
+		a.Narrator = &narrator.Narrator{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel}
 		log.Info("reports are narrated by an LLM", "base_url", cfg.LLMBaseURL, "model", cfg.LLMModel)
 	}
 	return a.Stages()
