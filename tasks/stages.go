@@ -180,7 +180,9 @@ func retirementOptions(job store.Job) (analysis.RetirementOptions, uint64, error
 		if err := json.Unmarshal(req.Options, &opts); err != nil {
 			return opts, 0, fmt.Errorf("retirement options: %v: %w", err, asynq.SkipRetry)
 		}
-		_ = json.Unmarshal(req.Options, &seed)
+		if err := json.Unmarshal(req.Options, &seed); err != nil {
+			return opts, 0, fmt.Errorf("retirement seed: %v: %w", err, asynq.SkipRetry)
+		}
 	}
 	opts.Paths = min(opts.Paths, analysis.MaxPaths)
 	if seed.Seed != nil {

@@ -154,7 +154,7 @@ func serve(ctx context.Context, srv *alexhttp.Server, addr string, drain time.Du
 		return fmt.Errorf("listen %s: %w", addr, err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "drain", drain)
+	log.Info("shutting down", "drain_ms", drain.Milliseconds())
 	srv.Drain()
 	time.Sleep(drain)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)

@@ -26,11 +26,7 @@ import (
 
 // Logger returns a JSON logger at the configured level.
 func Logger(cfg config.Config) *slog.Logger {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		level = slog.LevelInfo
-	}
-	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 }
 
 // OpenStore connects to PostgreSQL (or, without DATABASE_URL, opens the
