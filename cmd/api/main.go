@@ -47,7 +47,11 @@ func run(ctx context.Context, args []string) error {
 		return s.Close()
 	}
 	log.Info("starting api", "config", cfg)
-	bootstrap.ServePprof(cfg, log)
+	stopPprof, err := bootstrap.ServePprof(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	s, err := bootstrap.OpenStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -63,9 +67,11 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer closeQueue()
 	reg := metrics.NewRegistry()
-	if err := serveMetrics(ctx, cfg, reg, log); err != nil {
+	stopMetrics, err := serveMetrics(cfg, reg, log)
+	if err != nil {
 		return err
 	}
+	defer stopMetrics()
 	m := bootstrap.Market(cfg, q, log)
 	if cfg.EmbeddedRedis() {
 		// Nothing outside this process reaches its Redis: it runs the stages.
@@ -125,12 +131,12 @@ func embeddedOr(embedded bool, yes, no string) string {
 }
 
 // serveMetrics serves the metrics on a port of their own when METRICS_ADDR
-// is set.
-func serveMetrics(ctx context.Context, cfg config.Config, reg *prometheus.Registry, log *slog.Logger) error {
+// is set, until stop is called.
+func serveMetrics(cfg config.Config, reg *prometheus.Registry, log *slog.Logger) (stop func(), err error) {
 	if cfg.MetricsAddr == "" {
-		return nil
+		return func() {}, nil
 	}
-	return metrics.Serve(ctx, cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log)
+	return metrics.Serve(cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log)
 }
 
 // metricsUserOnAPIPort turns GET /metrics on the API's port on (behind basic

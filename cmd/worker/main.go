@@ -35,7 +35,11 @@ func run(ctx context.Context) error {
 	}
 	log := bootstrap.Logger(cfg).With("component", "worker")
 	log.Info("starting worker", "config", cfg)
-	bootstrap.ServePprof(cfg, log)
+	stopPprof, err := bootstrap.ServePprof(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	s, err := bootstrap.OpenStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -54,9 +58,11 @@ func run(ctx context.Context) error {
 	if cfg.MetricsAddr != "" {
 		reg := metrics.NewRegistry()
 		opts.Metrics = reg
-		if err := metrics.Serve(ctx, cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log); err != nil {
+		stopMetrics, err := metrics.Serve(cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log)
+		if err != nil {
 			return err
 		}
+		defer stopMetrics()
 	}
 	w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, m, log), opts)
 	if err := w.Start(ctx); err != nil {
