@@ -32,4 +32,7 @@
 //
 // The optional LLM rewrite of the report is package narrator's: this
 // package does no I/O.
+//
+// It may import alex and display, never an adapter (store, queue, market,
+// narrator, http): a test keeps net/ out.
 package analysis

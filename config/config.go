@@ -1,5 +1,7 @@
 // Package config reads the configuration of cmd/api and cmd/worker from the
 // environment into one struct.
+//
+// It may import nothing of this module.
 package config
 
 import (

@@ -1,6 +1,9 @@
 // Package http serves the Alex API on Fiber, with huma for typed routes, the
 // OpenAPI document and problem errors. It is the only place where domain
 // errors become HTTP statuses.
+//
+// It may import alex, auth, the adapters (store, queue, market, metrics),
+// tasks, analysis, render and display; only cmd imports it.
 package http
 
 import (

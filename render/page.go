@@ -2,6 +2,8 @@
 // analysis job as one self-contained HTML document (inline CSS, charts as
 // inline SVG drawn here, no script, nothing fetched from anywhere), and the
 // small page of a link that leads nowhere. Payloads in, HTML out, no I/O.
+//
+// It may import alex, analysis and display; it does no I/O.
 package render
 
 import (

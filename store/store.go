@@ -5,6 +5,8 @@
 // For the embedded laptop mode the same store runs on a SQLite file (a pure
 // Go driver): the same migrations, translated where PostgreSQL's dialect
 // differs (sqlite.go), and the same queries, written in the SQL both share.
+//
+// It may import alex only.
 package store
 
 import (

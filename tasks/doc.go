@@ -31,4 +31,7 @@
 // on the low queue), and given a Schedule runs an asynq scheduler that
 // enqueues them; asynq.Unique keeps the schedulers of many replicas to one
 // task per tick (see ScheduledTasks).
+//
+// It may import alex, analysis, narrator, market, metrics, queue and store,
+// never http.
 package tasks

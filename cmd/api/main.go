@@ -1,4 +1,7 @@
 // Command api serves the Alex HTTP API.
+//
+// It may import cmd/internal, config, http, metrics and tasks; nothing imports
+// it.
 package main
 
 import (

@@ -1,5 +1,8 @@
 // Command worker runs analysis job stages from the Redis queues. Run any
 // number of replicas against the same PostgreSQL and Redis.
+//
+// It may import bootstrap, config, metrics and tasks, never http (a test keeps
+// it so).
 package main
 
 import (

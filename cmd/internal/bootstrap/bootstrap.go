@@ -1,5 +1,9 @@
 // Package bootstrap builds what cmd/api and cmd/worker share from the
-// configuration: the logger, the store and the token verifier.
+// configuration: the logger, the store, the queue, the token verifier, the
+// market data, the analysis stages, the worker's options and pprof.
+//
+// It may import alex, config, auth, the adapters (store, queue, market,
+// narrator), analysis and tasks, never http: cmd/worker links it.
 package bootstrap
 
 import (
