@@ -91,8 +91,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.Ping(pingCtx); err != nil {
-		sqlDB.Close()
-		return nil, err
+		return nil, errors.Join(err, sqlDB.Close())
 	}
 	return s, nil
 }

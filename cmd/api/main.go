@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer bootstrap.CloseLogged(log, "store", s.Close)
 	verifier, issuer, err := bootstrap.Auth(ctx, cfg, s)
 	if err != nil {
 		return err

@@ -47,7 +47,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer bootstrap.CloseLogged(log, "store", s.Close)
 	q, closeQueue, err := bootstrap.OpenQueue(cfg, log)
 	if err != nil {
 		return err

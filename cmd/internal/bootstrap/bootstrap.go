@@ -8,6 +8,7 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -51,8 +52,7 @@ func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 	}
 	if cfg.AutoMigrate {
 		if err := s.Migrate(ctx, log); err != nil {
-			s.Close()
-			return nil, err
+			return nil, errors.Join(err, s.Close())
 		}
 	}
 	return s, nil
@@ -123,6 +123,14 @@ func localAuth(ctx context.Context, cfg config.Config, s *store.Store) (*auth.Ve
 	return auth.NewVerifier(issuer.KeySource(), auth.VerifierOptions{Issuer: iss}), issuer, nil
 }
 
+// CloseLogged closes what a process holds until it exits, logging a failure:
+// at exit there is no caller left to return it to.
+func CloseLogged(log *slog.Logger, what string, close func() error) {
+	if err := close(); err != nil {
+		log.Warn(what+" not closed cleanly", "err", err)
+	}
+}
+
 // OpenQueue connects to Redis, or, without REDIS_URL, starts one inside
 // this process. close stops both.
 func OpenQueue(cfg config.Config, log *slog.Logger) (q *queue.Queue, close func(), err error) {
@@ -143,7 +151,10 @@ func OpenQueue(cfg config.Config, log *slog.Logger) (q *queue.Queue, close func(
 		stopRedis()
 		return nil, nil, err
 	}
-	return q, func() { q.Close(); stopRedis() }, nil
+	return q, func() {
+		CloseLogged(log, "queue", q.Close)
+		stopRedis()
+	}, nil
 }
 
 // Stages returns the analysis stage functions of the configuration; the
