@@ -50,16 +50,11 @@ func run(ctx context.Context, args []string) error {
 		return s.Close()
 	}
 	log.Info("starting api", "config", cfg)
-	stopPprof, err := bootstrap.ServePprof(cfg, log)
+	s, stop, err := bootstrap.Start(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer stopPprof()
-	s, err := bootstrap.OpenStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer bootstrap.CloseLogged(log, "store", s.Close)
+	defer stop()
 	verifier, issuer, err := bootstrap.Auth(ctx, cfg, s)
 	if err != nil {
 		return err

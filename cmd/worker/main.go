@@ -38,16 +38,11 @@ func run(ctx context.Context) error {
 	}
 	log := bootstrap.Logger(cfg).With("component", "worker")
 	log.Info("starting worker", "config", cfg)
-	stopPprof, err := bootstrap.ServePprof(cfg, log)
+	s, stop, err := bootstrap.Start(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer stopPprof()
-	s, err := bootstrap.OpenStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer bootstrap.CloseLogged(log, "store", s.Close)
+	defer stop()
 	q, closeQueue, err := bootstrap.OpenQueue(cfg, log)
 	if err != nil {
 		return err

@@ -34,6 +34,24 @@ func Logger(cfg config.Config) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 }
 
+// Start does what both commands do first: serve pprof when PPROF_ADDR is
+// set, then open the store. stop closes both.
+func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (s *store.Store, stop func(), err error) {
+	stopPprof, err := ServePprof(cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err = OpenStore(ctx, cfg, log)
+	if err != nil {
+		stopPprof()
+		return nil, nil, err
+	}
+	return s, func() {
+		CloseLogged(log, "store", s.Close)
+		stopPprof()
+	}, nil
+}
+
 // OpenStore connects to PostgreSQL (or, without DATABASE_URL, opens the
 // SQLite file of the embedded mode) and, unless AUTO_MIGRATE=false, migrates.
 func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
