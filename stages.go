@@ -12,6 +12,12 @@ const (
 // JobStatuses lists the statuses in the order a job goes through them.
 var JobStatuses = []string{StatusPending, StatusRunning, StatusCompleted, StatusFailed, StatusCancelled}
 
+// Terminal tells whether a job (or stage) of this status will not change
+// any more.
+func Terminal(status string) bool {
+	return status == StatusCompleted || status == StatusFailed || status == StatusCancelled
+}
+
 // Stage is a stage of the analysis pipeline. Stages of one Position run in
 // parallel; a stage starts when every stage of a lower Position completed,
 // and the stages of the last Position finish the job.

@@ -145,10 +145,10 @@ func viewOf(j Job, opts Options) (view, error) {
 		v.SharedUntil = &opts.SharedUntil
 	}
 	v.Progress = progress(j.Stages)
-	if j.Status == "pending" || j.Status == "running" {
+	if !alex.Terminal(j.Status) {
 		v.Refresh = RefreshSeconds
 	}
-	if j.Status != "completed" {
+	if j.Status != alex.StatusCompleted {
 		return v, nil
 	}
 	return completedView(v, j)
@@ -160,7 +160,7 @@ func progress(stages []Stage) int {
 	}
 	done := 0
 	for _, s := range stages {
-		if s.Status == "completed" {
+		if s.Status == alex.StatusCompleted {
 			done++
 		}
 	}

@@ -47,7 +47,7 @@ type Job struct {
 
 // Terminal tells whether the job will not change any more.
 func (j Job) Terminal() bool {
-	return j.Status == StatusCompleted || j.Status == StatusFailed || j.Status == StatusCancelled
+	return alex.Terminal(j.Status)
 }
 
 // JobStage is a row of job_stages.
