@@ -36,7 +36,7 @@ func TestWorkerKilledMidRunLosesNothing(t *testing.T) {
 		_, _, err := h.store.GetOrCreateUser(ctx, userID, userID)
 		require.NoError(t, err)
 		_, err = h.store.CreateAccountsWithPositions(ctx, userID, []store.SeedAccount{{
-			Account:   store.Account{AccountName: "401k", CashBalance: decimal.NewFromInt(5000)},
+			Account:   alex.Account{AccountName: "401k", CashBalance: decimal.NewFromInt(5000)},
 			Positions: map[string]decimal.Decimal{"SPY": decimal.NewFromInt(10), "BND": decimal.NewFromInt(20), "NEWCO": decimal.NewFromInt(5)},
 		}})
 		require.NoError(t, err)
