@@ -1,5 +1,9 @@
 // Package alex holds the domain of the Alex financial advisor: its types,
-// enumerations and the error type every layer speaks. It imports no adapter.
+// the lists every layer derives from (stages, job statuses, regions, asset
+// classes, instrument types) and the error type every layer speaks.
+//
+// It may import the standard library and decimal, nothing of this module:
+// every other package imports it.
 package alex
 
 import (

@@ -7,13 +7,6 @@ import (
 	"slices"
 )
 
-// Asset classes and regions of the API contract, in the order tables list them.
-var (
-	assetClassOrder = []string{"equity", "fixed_income", "real_estate", "commodities", "cash", "alternatives"}
-	regionOrder     = []string{"north_america", "europe", "asia", "latin_america", "africa",
-		"middle_east", "oceania", "global", "international"}
-)
-
 // allocation maps a category key to a percentage (or, in charts, to dollars).
 type allocation = map[string]float64
 

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+
+	"github.com/alex-advisor/alex"
 )
 
 var snakeCase = regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
@@ -62,8 +64,8 @@ func TestClassifyFillsEveryMapWithValidKeys(t *testing.T) {
 			for _, sym := range symbols {
 				out := Classify(Instrument{Symbol: sym, Name: name, Type: kind})
 				what := kind + "/" + name + "/" + sym
-				checkPercentages(t, what+" regions", out.Regions, regionOrder)
-				checkPercentages(t, what+" asset classes", out.AssetClasses, assetClassOrder)
+				checkPercentages(t, what+" regions", out.Regions, alex.Regions)
+				checkPercentages(t, what+" asset classes", out.AssetClasses, alex.AssetClasses)
 				checkPercentages(t, what+" sectors", out.Sectors, nil)
 				if !out.Inferred {
 					t.Errorf("%s: Inferred = false", what)
@@ -76,8 +78,8 @@ func TestClassifyFillsEveryMapWithValidKeys(t *testing.T) {
 func TestClassifyKnownTickersSumTo100(t *testing.T) {
 	for _, sym := range sortedKeys(knownInstruments) {
 		out := Classify(Instrument{Symbol: sym, Type: "stock", Name: sym + " - User Added"})
-		checkPercentages(t, sym+" regions", out.Regions, regionOrder)
-		checkPercentages(t, sym+" asset classes", out.AssetClasses, assetClassOrder)
+		checkPercentages(t, sym+" regions", out.Regions, alex.Regions)
+		checkPercentages(t, sym+" asset classes", out.AssetClasses, alex.AssetClasses)
 		checkPercentages(t, sym+" sectors", out.Sectors, nil)
 	}
 }

@@ -30,7 +30,9 @@
 // may run in parallel. Each of them plans its input again (Plan is cheap and
 // idempotent), so they are correct on an unplanned portfolio too.
 //
-// Narrator is the optional exception to "no I/O": it asks an
-// OpenAI-compatible chat completions API to rewrite the report's prose and
-// falls back to the original report on any failure.
+// The optional LLM rewrite of the report is package narrator's: this
+// package does no I/O.
+//
+// It may import alex and display, never an adapter (store, queue, market,
+// narrator, http): a test keeps net/ out.
 package analysis

@@ -11,10 +11,8 @@ import (
 
 // displayNames covers keys whose title-cased form reads wrong.
 var displayNames = map[string]string{
-	"etf":         "ETF",
-	"reit":        "REIT",
-	"mutual_fund": "Mutual Fund",
-	"bond_fund":   "Bond Fund",
+	"etf":  "ETF",
+	"reit": "REIT",
 }
 
 // displayName turns a snake_case key into a label: "fixed_income" → "Fixed Income".

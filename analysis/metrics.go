@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/alex-advisor/alex"
 )
 
 const (
@@ -173,8 +175,8 @@ func Analyze(p Portfolio) Metrics {
 	if m.HHI > 0 {
 		m.EffectiveHoldings = 1 / m.HHI
 	}
-	m.AssetClasses = drifts(exposure(planned, assetClassesOf), planned.AssetClassTargets, m.Value, assetClassOrder)
-	m.Regions = drifts(rollUp(exposure(planned, regionsOf), planned.RegionTargets), planned.RegionTargets, m.Value, regionOrder)
+	m.AssetClasses = drifts(exposure(planned, assetClassesOf), planned.AssetClassTargets, m.Value, alex.AssetClasses)
+	m.Regions = drifts(rollUp(exposure(planned, regionsOf), planned.RegionTargets), planned.RegionTargets, m.Value, alex.Regions)
 	m.InstrumentTypes = typeExposure(planned, m.Value)
 	if m.HasAssetTargets {
 		m.Trades = rebalancingTrades(m.AssetClasses, m.Value)

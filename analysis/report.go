@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -17,6 +18,9 @@ type ReportPayload struct {
 	GeneratedAt time.Time  `json:"generated_at"`
 	Agent       string     `json:"agent"`
 }
+
+// ReportSections lists the report's ## headings, in order.
+func ReportSections() []string { return slices.Clone(reportSections) }
 
 // reportSections are the report's ## headings, in order. Data quality
 // comes right after the Executive Summary, before any table: a reader
@@ -435,31 +439,29 @@ func singleStockNote(m Metrics) string {
 		strings.Join(symbols, ", "), m.money(value), formatPercent(percentOf(value, m.Value)), formatPercent(singleStockLimit))
 }
 
-func bondNote(m Metrics) string {
-	bonds := m.assetClass("fixed_income")
-	if bonds.Value <= 0 {
-		return ""
-	}
-	return fmt.Sprintf("**Bonds** (%s, %s): bond prices fall when interest rates rise, by about the fund's duration in percent per point; a long-term Treasury fund (duration near 17 years) would lose about 17%% if rates rose one point.",
-		m.money(bonds.Value), formatPercent(bonds.CurrentPercent))
-}
-
-func realEstateNote(m Metrics) string {
-	re := m.assetClass("real_estate")
-	if re.Value <= 0 {
-		return ""
-	}
-	return fmt.Sprintf("**Real estate** (%s, %s): REITs pay steady income but are sensitive to interest rates and fall with stocks in downturns.",
-		m.money(re.Value), formatPercent(re.CurrentPercent))
-}
-
-func commodityNote(m Metrics) string {
-	c := m.assetClass("commodities")
+// classNote is the risk of an asset class the portfolio holds, after its
+// value and share; "" when it holds none.
+func classNote(m Metrics, class, label, risk string) string {
+	c := m.assetClass(class)
 	if c.Value <= 0 {
 		return ""
 	}
-	return fmt.Sprintf("**Commodities** (%s, %s): they pay no income and swing about %s a year; a 5–10%% slice hedges inflation without dominating returns.",
-		m.money(c.Value), formatPercent(c.CurrentPercent), formatPercent(DefaultReturns()["commodities"].StdDev*100))
+	return fmt.Sprintf("**%s** (%s, %s): %s", label, m.money(c.Value), formatPercent(c.CurrentPercent), risk)
+}
+
+func bondNote(m Metrics) string {
+	return classNote(m, "fixed_income", "Bonds", "bond prices fall when interest rates rise, by about the fund's duration in percent per point; "+
+		"a long-term Treasury fund (duration near 17 years) would lose about 17% if rates rose one point.")
+}
+
+func realEstateNote(m Metrics) string {
+	return classNote(m, "real_estate", "Real estate",
+		"REITs pay steady income but are sensitive to interest rates and fall with stocks in downturns.")
+}
+
+func commodityNote(m Metrics) string {
+	return classNote(m, "commodities", "Commodities", "they pay no income and swing about "+
+		formatPercent(DefaultReturns()["commodities"].StdDev*100)+" a year; a 5–10% slice hedges inflation without dominating returns.")
 }
 
 func mutualFundNote(m Metrics) string {
@@ -737,4 +739,22 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// CheckSections requires every report heading, as its own line, in order:
+// a rewrite of the report must keep them.
+func CheckSections(content string) error {
+	if strings.TrimSpace(content) == "" {
+		return errors.New("empty report")
+	}
+	next := 0
+	for line := range strings.SplitSeq(content, "\n") {
+		if next < len(reportSections) && strings.TrimSpace(line) == "## "+reportSections[next] {
+			next++
+		}
+	}
+	if next < len(reportSections) {
+		return fmt.Errorf("report without its section %q", reportSections[next])
+	}
+	return nil
 }

@@ -11,7 +11,7 @@ import (
 // broken number leaked into the text.
 func checkReport(t *testing.T, content string) {
 	t.Helper()
-	if err := checkSections(content); err != nil {
+	if err := CheckSections(content); err != nil {
 		t.Error(err)
 	}
 	for _, bad := range []string{"NaN", "Inf", "%!", "$-", "-$0.00"} {

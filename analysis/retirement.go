@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/alex-advisor/alex"
 )
 
 // Bounds of RetirementOptions, the API contract's ranges: the HTTP layer
@@ -126,7 +128,7 @@ func (o RetirementOptions) Validate() []OptionError {
 	}
 	for _, class := range sortedKeys(o.Returns) {
 		r := o.Returns[class]
-		if !slices.Contains(assetClassOrder, class) {
+		if !slices.Contains(alex.AssetClasses, class) {
 			bad("returns."+class, "is not an asset class (one of equity, fixed_income, real_estate, commodities, cash, alternatives)")
 			continue
 		}
@@ -332,7 +334,7 @@ func (o RetirementOptions) normalized() RetirementOptions {
 	out.Inflation = clamp(out.Inflation, MinInflation, MaxInflation, d.Inflation)
 	out.Returns = make(map[string]ReturnAssumption, len(o.Returns))
 	for class, r := range o.Returns {
-		if slices.Contains(assetClassOrder, class) {
+		if slices.Contains(alex.AssetClasses, class) {
 			out.Returns[class] = ReturnAssumption{
 				Mean:   clamp(r.Mean, MinReturnMean, MaxReturnMean, DefaultReturns()[class].Mean),
 				StdDev: clamp(r.StdDev, MinReturnStdev, MaxReturnStdev, DefaultReturns()[class].StdDev),
@@ -383,7 +385,7 @@ func (o RetirementOptions) returnsFor(p Portfolio) (map[string]ReturnAssumption,
 }
 
 // assetClassCorrelations are approximate correlations of yearly returns
-// between the asset classes, in assetClassOrder, rounded from long-run US
+// between the asset classes, in alex.AssetClasses, rounded from long-run US
 // annual data (about 1972–2023): equity = US total stock market (S&P 500 /
 // CRSP), fixed_income = US aggregate investment-grade bonds (Bloomberg US
 // Aggregate and its predecessors), real_estate = listed equity REITs
@@ -412,7 +414,7 @@ func Correlation(a, b string) float64 {
 	if a == b {
 		return 1
 	}
-	i, j := slices.Index(assetClassOrder, a), slices.Index(assetClassOrder, b)
+	i, j := slices.Index(alex.AssetClasses, a), slices.Index(alex.AssetClasses, b)
 	if i < 0 || j < 0 {
 		return 0
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/alex-advisor/alex"
 )
 
 func quickOptions() RetirementOptions {
@@ -313,7 +315,7 @@ func TestEquityReturnDistribution(t *testing.T) {
 
 func TestReturnModelOfOneClassIsThatClass(t *testing.T) {
 	returns := DefaultReturns()
-	for _, class := range assetClassOrder {
+	for _, class := range alex.AssetClasses {
 		model := newReturnModel(map[string]float64{class: 100}, returns)
 		if model.mean != returns[class].Mean || math.Abs(model.stdDev-returns[class].StdDev) > 1e-15 {
 			t.Errorf("%s alone: mean %v sd %v, want %+v", class, model.mean, model.stdDev, returns[class])
@@ -334,8 +336,8 @@ func TestReturnModelCombinesCorrelatedClasses(t *testing.T) {
 	// The same through wᵀΣw with Σ = D·C·D over all six classes.
 	w := []float64{0.6, 0.4, 0, 0, 0, 0}
 	variance := 0.0
-	for i, a := range assetClassOrder {
-		for j, b := range assetClassOrder {
+	for i, a := range alex.AssetClasses {
+		for j, b := range alex.AssetClasses {
 			variance += w[i] * w[j] * DefaultReturns()[a].StdDev * assetClassCorrelations[i][j] * DefaultReturns()[b].StdDev
 		}
 	}
@@ -360,8 +362,8 @@ func TestCorrelationMatrixIsValid(t *testing.T) {
 			if c[i][j] != c[j][i] || c[i][j] < -1 || c[i][j] > 1 {
 				t.Errorf("c[%d][%d] = %v, c[%d][%d] = %v", i, j, c[i][j], j, i, c[j][i])
 			}
-			if got := Correlation(assetClassOrder[i], assetClassOrder[j]); got != c[i][j] {
-				t.Errorf("Correlation(%s, %s) = %v", assetClassOrder[i], assetClassOrder[j], got)
+			if got := Correlation(alex.AssetClasses[i], alex.AssetClasses[j]); got != c[i][j] {
+				t.Errorf("Correlation(%s, %s) = %v", alex.AssetClasses[i], alex.AssetClasses[j], got)
 			}
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/alex-advisor/alex"
 )
 
 // retirementVerdict puts a success rate into words.
@@ -135,7 +137,7 @@ func setupSentences(a Assumptions, retirementYear int, c currencyUnit) []string 
 
 func returnRows(a Assumptions) [][]string {
 	var rows [][]string
-	for _, class := range orderedKeys(sortedKeys(a.Weights), assetClassOrder) {
+	for _, class := range orderedKeys(sortedKeys(a.Weights), alex.AssetClasses) {
 		r := a.Returns[class]
 		rows = append(rows, []string{displayName(class), formatPercent(a.Weights[class]),
 			formatRate(r.Mean), formatRate(r.StdDev)})

@@ -28,6 +28,9 @@ const (
 	WarnStaleRate  = "stale_rate"  // converted at rates that are not today's
 )
 
+// WarningCodes lists the warning codes, as the API documents them.
+var WarningCodes = []string{WarnUnpriced, WarnNoRate, WarnStalePrice, WarnStaleRate}
+
 // RateUsed is one exchange rate a valuation converted at: 1 From = Rate To.
 type RateUsed struct {
 	From  string  `json:"from"`

@@ -2,6 +2,8 @@
 // local-mode tokens, through one verification path), issues local-mode tokens and
 // hashes passwords. It has no HTTP framework dependency: the HTTP layer maps
 // ErrInvalidToken to 401 and ErrKeysUnavailable to 503.
+//
+// It may import nothing of this module.
 package auth
 
 import "errors"

@@ -10,6 +10,8 @@
 // job latency and memory; it prints a table and writes bench/results.json
 // and bench/results.md. Every process it starts is stopped when it ends,
 // fails or is interrupted.
+//
+// It may import any package of this module; nothing imports it.
 package main
 
 import (

@@ -16,7 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/alex-advisor/alex/store"
+	"github.com/alex-advisor/alex"
 )
 
 // serviceResults are the service's own figures.
@@ -363,7 +363,7 @@ func (b *bench) load(ctx context.Context, spec loadSpec) (loadResult, error) {
 }
 
 func (b *bench) measureService(ctx context.Context) (svc serviceResults, err error) {
-	svc = serviceResults{TasksPerJob: len(store.Stages), Memory: map[string]memory{}}
+	svc = serviceResults{TasksPerJob: len(alex.Stages), Memory: map[string]memory{}}
 	running, err := b.startAPI(ctx)
 	if err != nil {
 		return svc, err

@@ -1,5 +1,7 @@
 // Package config reads the configuration of cmd/api and cmd/worker from the
 // environment into one struct.
+//
+// It may import nothing of this module.
 package config
 
 import (
@@ -8,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"reflect"
 	"strings"
 	"time"
@@ -26,8 +29,9 @@ type Config struct {
 	RedisURL    string `env:"REDIS_URL" secret:"url"`
 	AutoMigrate bool   `env:"AUTO_MIGRATE" envDefault:"true"`
 	// DataDir holds the SQLite file of the embedded mode (no DATABASE_URL).
-	DataDir  string `env:"ALEX_DATA_DIR" envDefault:".alex"`
-	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+	DataDir string `env:"ALEX_DATA_DIR" envDefault:".alex"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel slog.Level `env:"LOG_LEVEL" envDefault:"info"`
 	// PprofAddr serves net/http/pprof on a loopback address when set.
 	PprofAddr string `env:"PPROF_ADDR"`
 
@@ -124,7 +128,7 @@ const minMonitoringPassword = 16
 func Load() (Config, error) {
 	cfg, err := env.ParseAs[Config]()
 	if err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+		return Config{}, namingVariables(err)
 	}
 	if cfg.AuthMode == "" {
 		cfg.AuthMode = AuthLocal
@@ -133,6 +137,28 @@ func Load() (Config, error) {
 		}
 	}
 	return cfg, cfg.Validate()
+}
+
+// namingVariables words env's parse errors, which name the struct field, by
+// the variable a person set: "LOG_LEVEL=loud: slog: level string ...".
+func namingVariables(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return fmt.Errorf("config: %w", err)
+	}
+	errs := make([]error, len(agg.Errors))
+	for i, e := range agg.Errors {
+		errs[i] = e
+		var pe env.ParseError
+		if !errors.As(e, &pe) {
+			continue
+		}
+		if f, ok := reflect.TypeFor[Config]().FieldByName(pe.Name); ok {
+			name := f.Tag.Get("env")
+			errs[i] = fmt.Errorf("%s=%s is not valid: %w", name, os.Getenv(name), pe.Err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // EmbeddedDatabase tells whether the store is a SQLite file of DataDir.
@@ -234,6 +260,9 @@ func (c Config) LogValue() slog.Value {
 		f := t.Field(i)
 		name := f.Tag.Get("env")
 		val := v.Field(i).Interface()
+		if d, ok := val.(time.Duration); ok {
+			val = d.String() // as the variable is written ("24h0m0s"), not in nanoseconds
+		}
 		switch f.Tag.Get("secret") {
 		case "true":
 			val = mask(fmt.Sprint(val))

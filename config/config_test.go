@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,25 @@ func TestLocalTokenTTLIsCapped(t *testing.T) {
 			require.ErrorContains(t, err, "LOCAL_TOKEN_TTL", ttl)
 		}
 	}
+}
+
+// A mistyped setting stops start-up with a sentence that names the
+// variable, not the Go field it is read into.
+func TestLoadNamesTheVariableOfABadValue(t *testing.T) {
+	t.Setenv("LOG_LEVEL", "loud")
+	t.Setenv("SHUTDOWN_DRAIN", "soon")
+	_, err := Load()
+	require.Error(t, err)
+	require.Contains(t, err.Error(), `LOG_LEVEL=loud is not valid`)
+	require.Contains(t, err.Error(), `SHUTDOWN_DRAIN=soon is not valid`)
+	require.NotContains(t, err.Error(), "LogLevel")
+
+	t.Setenv("LOG_LEVEL", "debug")
+	t.Setenv("SHUTDOWN_DRAIN", "1s")
+	cfg, err := Load()
+	require.NoError(t, err)
+	require.Equal(t, slog.LevelDebug, cfg.LogLevel)
+	require.Contains(t, cfg.LogValue().String(), "SHUTDOWN_DRAIN=1s", "durations are logged as written, not in nanoseconds")
 }
 
 // The logged config shows where Redis is but none of its passwords, in

@@ -2,4 +2,6 @@
 // the Kubernetes manifests (deploy/kubernetes) and the Lambda build
 // (deploy/lambda); docker-compose.yml is at the repository root. Its tests
 // parse them and check what a deploy relies on.
+//
+// It imports nothing of this module.
 package deploy

@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/alex-advisor/alex/store"
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/tasks"
 )
 
@@ -185,7 +185,7 @@ func finishJob(t *testing.T, api *testAPI, jobID string) {
 	t.Helper()
 	ctx := t.Context()
 	stages := (&tasks.Analysis{Store: api.store}).Stages()
-	for _, st := range store.Stages {
+	for _, st := range alex.Stages {
 		attempt, err := api.store.ClaimStage(ctx, jobID, st.Name, time.Minute)
 		require.NoError(t, err, st.Name)
 		job, err := api.store.JobResults(ctx, jobID)

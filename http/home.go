@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/display"
 )
 
@@ -428,7 +429,7 @@ func (s *Server) jobPage(c *fiber.Ctx) error {
 	}
 	return writeHomePage(c, fiber.StatusOK, "job.html", jobPageView{
 		Job:       job,
-		Terminal:  job.Status == "completed" || job.Status == "failed" || job.Status == "cancelled",
+		Terminal:  alex.Terminal(string(job.Status)),
 		EventsURL: "/api/v1/jobs/" + id + "/events",
 		ReportURL: "/api/v1/jobs/" + id + "/report",
 	})

@@ -8,9 +8,9 @@ import (
 )
 
 type listInstrumentsInput struct {
-	Q     string `query:"q" maxLength:"64" doc:"Prefix of the symbol or the name, case-insensitive; without it, every instrument"`
-	Type  string `query:"type" enum:"etf,stock,mutual_fund,bond_fund,bond,commodity,reit" doc:"Only instruments of this type"`
-	Limit int    `query:"limit" minimum:"1" maximum:"1000" default:"1000"`
+	Q     string         `query:"q" maxLength:"64" doc:"Prefix of the symbol or the name, case-insensitive; without it, every instrument"`
+	Type  instrumentType `query:"type" doc:"Only instruments of this type"`
+	Limit int            `query:"limit" minimum:"1" maximum:"1000" default:"1000"`
 }
 
 type instrumentsOutput struct {
@@ -33,7 +33,7 @@ func (s *Server) registerInstrumentRoutes() {
 }
 
 func (s *Server) listInstruments(ctx context.Context, in *listInstrumentsInput) (*instrumentsOutput, error) {
-	ins, err := s.cfg.Store.SearchInstruments(ctx, store.InstrumentFilter{UserID: userID(ctx), Prefix: in.Q, Type: in.Type, Limit: in.Limit})
+	ins, err := s.cfg.Store.SearchInstruments(ctx, store.InstrumentFilter{UserID: userID(ctx), Prefix: in.Q, Type: string(in.Type), Limit: in.Limit})
 	if err != nil {
 		return nil, err
 	}

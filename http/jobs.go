@@ -22,7 +22,7 @@ type Job struct {
 	ID                string          `json:"id" format:"uuid"`
 	UserID            string          `json:"clerk_user_id"`
 	JobType           string          `json:"job_type"`
-	Status            string          `json:"status" enum:"pending,running,completed,failed,cancelled"`
+	Status            jobStatus       `json:"status"`
 	Progress          int             `json:"progress" minimum:"0" maximum:"100"`
 	Stages            []JobStage      `json:"stages"`
 	RequestPayload    json.RawMessage `json:"request_payload"`
@@ -41,9 +41,9 @@ type Job struct {
 
 // JobWarning is one thing that made a job's result less certain.
 type JobWarning struct {
-	Code    string `json:"code" enum:"unpriced,no_rate,stale_price,stale_rate"`
-	Symbol  string `json:"symbol,omitempty" doc:"The holding it is about, if any"`
-	Message string `json:"message" doc:"A sentence for the user"`
+	Code    warningCode `json:"code"`
+	Symbol  string      `json:"symbol,omitempty" doc:"The holding it is about, if any"`
+	Message string      `json:"message" doc:"A sentence for the user"`
 }
 
 // jobWarnings are a job's warnings as the planner wrote them (from
@@ -66,8 +66,8 @@ func (jobWarnings) Schema(r huma.Registry) *huma.Schema {
 
 // JobStage is one stage of a job.
 type JobStage struct {
-	Name        string     `json:"name" enum:"planner,charter,reporter,retirement,summary"`
-	Status      string     `json:"status" enum:"pending,running,completed,failed,cancelled"`
+	Name        stageName  `json:"name"`
+	Status      jobStatus  `json:"status"`
 	Attempts    int        `json:"attempts"`
 	StartedAt   *time.Time `json:"started_at"`
 	CompletedAt *time.Time `json:"completed_at"`
@@ -76,7 +76,7 @@ type JobStage struct {
 
 func jobOf(j store.Job) Job {
 	out := Job{
-		ID: j.ID, UserID: j.UserID, JobType: j.JobType, Status: j.Status,
+		ID: j.ID, UserID: j.UserID, JobType: j.JobType, Status: jobStatus(j.Status),
 		RequestPayload: rawOrNull(j.RequestPayload), ReportPayload: rawOrNull(j.ReportPayload),
 		ChartsPayload: rawOrNull(j.ChartsPayload), RetirementPayload: rawOrNull(j.RetirementPayload),
 		SummaryPayload: rawOrNull(j.SummaryPayload), ErrorMessage: j.ErrorMessage, Error: j.ErrorMessage,
@@ -85,7 +85,7 @@ func jobOf(j store.Job) Job {
 	}
 	completed := 0
 	for i, st := range j.JobStages {
-		out.Stages[i] = JobStage{Name: st.Name, Status: st.Status, Attempts: st.Attempts,
+		out.Stages[i] = JobStage{Name: stageName(st.Name), Status: jobStatus(st.Status), Attempts: st.Attempts,
 			StartedAt: st.StartedAt, CompletedAt: st.CompletedAt, Error: st.Error}
 		if st.Status == store.StatusCompleted {
 			completed++

@@ -91,7 +91,8 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 	if err != nil {
 		// Let the error handler set the status before it is logged.
 		if herr := c.App().ErrorHandler(c, err); herr != nil {
-			_ = c.SendStatus(fiber.StatusInternalServerError)
+			s.log.Error("error handler failed", "err", herr, "cause", err, "request_id", requestID(c.UserContext()))
+			_ = c.SendStatus(fiber.StatusInternalServerError) // writes to the response buffer: cannot fail
 		}
 	}
 	s.log.Info("request",

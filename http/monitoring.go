@@ -28,8 +28,8 @@ func (s *Server) registerMonitoring() {
 	if s.cfg.Queue == nil || (len(s.cfg.AdminUserIDs) == 0 && s.cfg.MonitoringUser == "") {
 		return
 	}
-	mon := asynqmon.New(asynqmon.Options{RootPath: monitoringPath, RedisConnOpt: s.cfg.Queue.ConnOpt()})
-	handler := adaptor.HTTPHandler(mon)
+	s.monitor = asynqmon.New(asynqmon.Options{RootPath: monitoringPath, RedisConnOpt: s.cfg.Queue.ConnOpt()})
+	handler := adaptor.HTTPHandler(s.monitor)
 	s.app.Use(monitoringPath, s.guardMonitoring, s.requireAdmin, handler)
 }
 

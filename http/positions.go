@@ -14,7 +14,7 @@ import (
 type Instrument struct {
 	Symbol               string             `json:"symbol"`
 	Name                 string             `json:"name"`
-	InstrumentType       string             `json:"instrument_type" enum:"etf,stock,mutual_fund,bond_fund,bond,commodity,reit"`
+	InstrumentType       instrumentType     `json:"instrument_type"`
 	Currency             string             `json:"currency" doc:"ISO 4217 code of current_price"`
 	CurrentPrice         *float64           `json:"current_price"`
 	PriceAsOf            *string            `json:"price_as_of" format:"date" doc:"The day the price is for (a NAV's own date); null without a price"`
@@ -32,7 +32,7 @@ func instrumentOf(in alex.Instrument) Instrument {
 	return Instrument{
 		Symbol:               in.Symbol,
 		Name:                 in.Name,
-		InstrumentType:       in.InstrumentType,
+		InstrumentType:       instrumentType(in.InstrumentType),
 		Currency:             in.Currency,
 		CurrentPrice:         price(in.CurrentPrice),
 		PriceAsOf:            dateString(in.PriceAsOf),

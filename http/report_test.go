@@ -11,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/analysis"
 	alexhttp "github.com/alex-advisor/alex/http"
-	"github.com/alex-advisor/alex/store"
 )
 
 const reportCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -37,7 +37,7 @@ func (a *testAPI) completeJob(t testing.TB, jobID string) {
 		"planner": map[string]any{"Warnings": []analysis.Warning{}}, "charter": charts, "reporter": analysis.Report(p, now),
 		"retirement": retirement, "summary": analysis.Summarize(analysis.Analyze(p), charts, retirement),
 	}
-	for _, st := range store.Stages {
+	for _, st := range alex.Stages {
 		attempt, err := a.store.ClaimStage(ctx, jobID, st.Name, time.Minute)
 		require.NoError(t, err, st.Name)
 		raw, err := json.Marshal(results[st.Name])

@@ -1,6 +1,9 @@
 // Package http serves the Alex API on Fiber, with huma for typed routes, the
 // OpenAPI document and problem errors. It is the only place where domain
 // errors become HTTP statuses.
+//
+// It may import alex, auth, the adapters (store, queue, market, metrics),
+// tasks, analysis, render and display; only cmd imports it.
 package http
 
 import (
@@ -20,6 +23,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/hibiken/asynqmon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 
@@ -122,6 +126,9 @@ type Server struct {
 	// subscription for all of them. nil without a Queue.
 	jobChanges *queue.JobEvents
 	streams    openStreams
+	// monitor is Asynqmon, with Redis connections of its own; nil when
+	// monitoring is off.
+	monitor *asynqmon.HTTPHandler
 }
 
 // New builds the Fiber app with every route registered.
@@ -228,6 +235,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.app.ShutdownWithContext(ctx)
 	if s.jobChanges != nil {
 		err = errors.Join(err, s.jobChanges.Close())
+	}
+	if s.monitor != nil {
+		err = errors.Join(err, s.monitor.Close())
 	}
 	return err
 }

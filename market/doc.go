@@ -7,4 +7,7 @@
 // Every outbound call goes through one client (fetch.go) that rate-limits,
 // times out and retries with backoff, so each provider only knows its wire
 // format.
+//
+// It may import alex and analysis (the Quote and PriceSource it serves), never
+// store, tasks or http.
 package market

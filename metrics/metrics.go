@@ -2,6 +2,8 @@
 // export, and the handler that serves them. Every metric is registered on a
 // registry passed in, never on the global one, so tests and processes each
 // own theirs.
+//
+// It may import internal/serve, nothing of the domain.
 package metrics
 
 import (

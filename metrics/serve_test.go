@@ -1,7 +1,6 @@
 package metrics_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -15,31 +14,31 @@ import (
 	"github.com/alex-advisor/alex/metrics"
 )
 
-// The worker's metrics listener: /metrics answers until ctx ends, and a
-// port already taken fails the start.
+// The worker's metrics listener: /metrics answers until it is stopped, a
+// port already taken fails the start, and a stopped listener is closed.
 func TestServeAnswersOnItsOwnPort(t *testing.T) {
 	t.Parallel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
 	metrics.NewStages(reg).Observe("planner", metrics.StageCompleted, 0)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
 
 	// A free port may be taken by a parallel test between its close and
 	// the listen: try a few.
 	var addr string
 	var err error
+	var stop func()
 	for range 5 {
 		free, lerr := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, lerr)
 		addr = free.Addr().String()
 		require.NoError(t, free.Close())
-		if err = metrics.Serve(ctx, addr, metrics.Handler(reg, "", ""), log); err == nil {
+		if stop, err = metrics.Serve(addr, metrics.Handler(reg, "", ""), log); err == nil {
 			break
 		}
 	}
 	require.NoError(t, err)
-	require.Error(t, metrics.Serve(ctx, addr, metrics.Handler(reg, "", ""), log), "the port is taken")
+	_, err = metrics.Serve(addr, metrics.Handler(reg, "", ""), log)
+	require.Error(t, err, "the port is taken")
 	resp, err := http.Get("http://" + addr + "/metrics")
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -47,4 +46,8 @@ func TestServeAnswersOnItsOwnPort(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, string(body), `alex_stage_runs_total{outcome="completed",stage="planner"} 1`)
+
+	stop()
+	_, err = net.Dial("tcp", addr)
+	require.Error(t, err, "the listener is closed once stopped")
 }

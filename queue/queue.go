@@ -1,5 +1,7 @@
 // Package queue adapts Redis: asynq for stage tasks and pub/sub for job
 // events. Redis holds nothing that PostgreSQL cannot rebuild.
+//
+// It may import nothing of this module: it carries ids and bytes.
 package queue
 
 import (

@@ -62,6 +62,7 @@ func markdownHTML(md string) (template.HTML, error) {
 type headingShift struct{}
 
 func (headingShift) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+	// Walk fails only with the walker's error, and this walker returns none.
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := n.(*ast.Heading); ok && entering {
 			h.Level = min(h.Level+1, 6)

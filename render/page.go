@@ -2,6 +2,8 @@
 // analysis job as one self-contained HTML document (inline CSS, charts as
 // inline SVG drawn here, no script, nothing fetched from anywhere), and the
 // small page of a link that leads nowhere. Payloads in, HTML out, no I/O.
+//
+// It may import alex, analysis and display; it does no I/O.
 package render
 
 import (
@@ -12,8 +14,12 @@ import (
 	"fmt"
 	"html/template"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/analysis"
 )
 
@@ -139,10 +145,10 @@ func viewOf(j Job, opts Options) (view, error) {
 		v.SharedUntil = &opts.SharedUntil
 	}
 	v.Progress = progress(j.Stages)
-	if j.Status == "pending" || j.Status == "running" {
+	if !alex.Terminal(j.Status) {
 		v.Refresh = RefreshSeconds
 	}
-	if j.Status != "completed" {
+	if j.Status != alex.StatusCompleted {
 		return v, nil
 	}
 	return completedView(v, j)
@@ -154,7 +160,7 @@ func progress(stages []Stage) int {
 	}
 	done := 0
 	for _, s := range stages {
-		if s.Status == "completed" {
+		if s.Status == alex.StatusCompleted {
 			done++
 		}
 	}
@@ -306,14 +312,18 @@ func assumptionRows(r analysis.RetirementPayload) []assumptionRow {
 
 // stageName words a stage of the pipeline for a person.
 func stageName(name string) string {
-	names := map[string]string{"planner": "Valuing your holdings", "charter": "Drawing the charts",
-		"reporter": "Writing the report", "retirement": "Projecting your retirement", "summary": "Summing up"}
-	return cmp.Or(names[name], name)
+	if st, ok := alex.StageByName(name); ok {
+		return st.Label
+	}
+	return name
 }
 
 // className words an asset class key: fixed_income → Fixed income.
 func className(key string) string {
-	names := map[string]string{"equity": "Equity", "fixed_income": "Fixed income", "real_estate": "Real estate",
-		"commodities": "Commodities", "cash": "Cash", "alternatives": "Alternatives"}
-	return cmp.Or(names[key], key)
+	words := strings.ReplaceAll(key, "_", " ")
+	if words == "" {
+		return ""
+	}
+	r, size := utf8.DecodeRuneInString(words)
+	return string(unicode.ToUpper(r)) + words[size:]
 }

@@ -16,46 +16,14 @@ import (
 	"github.com/alex-advisor/alex"
 )
 
-// Job statuses, shared by jobs and job_stages.
+// Job statuses, declared in package alex, by the names this package uses.
 const (
-	StatusPending   = "pending"
-	StatusRunning   = "running"
-	StatusCompleted = "completed"
-	StatusFailed    = "failed"
-	StatusCancelled = "cancelled"
+	StatusPending   = alex.StatusPending
+	StatusRunning   = alex.StatusRunning
+	StatusCompleted = alex.StatusCompleted
+	StatusFailed    = alex.StatusFailed
+	StatusCancelled = alex.StatusCancelled
 )
-
-// Stage is a stage of the analysis pipeline. Stages of one Position run in
-// parallel; a stage starts when every stage of a lower Position completed.
-type Stage struct {
-	Name     string
-	Position int
-	// Column is the jobs column the stage's result is written to.
-	Column string
-	// Warnings tells that the result carries the job's warnings, as a
-	// top-level "Warnings" array, copied to the served warnings column.
-	Warnings bool
-}
-
-// Stages is the analysis pipeline: planner, then charter, reporter and
-// retirement in parallel, then summary.
-var Stages = []Stage{
-	{"planner", 0, "snapshot", true},
-	{"charter", 1, "charts_payload", false},
-	{"reporter", 1, "report_payload", false},
-	{"retirement", 1, "retirement_payload", false},
-	{"summary", 2, "summary_payload", false},
-}
-
-// StageByName finds a stage of the pipeline.
-func StageByName(name string) (Stage, bool) {
-	for _, s := range Stages {
-		if s.Name == name {
-			return s, true
-		}
-	}
-	return Stage{}, false
-}
 
 // Job is a row of jobs.
 type Job struct {
@@ -80,7 +48,7 @@ type Job struct {
 
 // Terminal tells whether the job will not change any more.
 func (j Job) Terminal() bool {
-	return j.Status == StatusCompleted || j.Status == StatusFailed || j.Status == StatusCancelled
+	return alex.Terminal(j.Status)
 }
 
 // JobStage is a row of job_stages.
@@ -208,7 +176,7 @@ func insertJob(tx *gorm.DB, nj NewJob) (Job, *OutboxTask, error) {
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, job.ID, job.UserID, job.JobType, job.Status, string(request), at, at).Error; err != nil {
 		return Job{}, nil, err
 	}
-	for _, st := range Stages {
+	for _, st := range alex.Stages {
 		js := JobStage{JobID: job.ID, Name: st.Name, Position: st.Position, Status: StatusPending, UpdatedAt: at}
 		job.JobStages = append(job.JobStages, js)
 	}
@@ -222,7 +190,7 @@ func insertJob(tx *gorm.DB, nj NewJob) (Job, *OutboxTask, error) {
 			return Job{}, nil, err
 		}
 	}
-	task := &OutboxTask{JobID: job.ID, Stage: Stages[0].Name, TaskID: TaskID(job.ID, Stages[0].Name, 0)}
+	task := &OutboxTask{JobID: job.ID, Stage: alex.Stages[0].Name, TaskID: TaskID(job.ID, alex.Stages[0].Name, 0)}
 	err := tx.Raw("INSERT INTO outbox (job_id, stage, task_id) VALUES (?, ?, ?) RETURNING id",
 		task.JobID, task.Stage, task.TaskID).Scan(&task.ID).Error
 	return job, task, err
@@ -425,7 +393,7 @@ var ErrStageNotClaimed = errors.New("stage not claimed")
 // the job is unfinished, every earlier stage completed, and the stage is
 // pending or its last runner stopped beating for staleAfter.
 func (s *Store) ClaimStage(ctx context.Context, jobID, stage string, staleAfter time.Duration) (attempt int, err error) {
-	st, ok := StageByName(stage)
+	st, ok := alex.StageByName(stage)
 	if !ok {
 		return 0, ErrStageNotClaimed
 	}
@@ -488,14 +456,14 @@ func (s *Store) Heartbeat(ctx context.Context, jobID, stage string, attempt int)
 // of an attempt that lost (the stage was completed or the job ended
 // meanwhile) is discarded: ErrStageNotClaimed.
 func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt int, result []byte) ([]OutboxTask, error) {
-	st, ok := StageByName(stage)
+	st, ok := alex.StageByName(stage)
 	if !ok {
 		return nil, fmt.Errorf("unknown stage %q", stage)
 	}
 	var next []OutboxTask
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		at := now()
-		// The column name comes from the fixed Stages table, never from input.
+		// The column name comes from the fixed alex.Stages, never from input.
 		res := tx.Exec("UPDATE jobs SET "+st.Column+" = ?, warnings = COALESCE(?, warnings), updated_at = ? WHERE id = ? AND status = 'running'",
 			string(result), warningsOf(st, result), at, jobID)
 		if err := notClaimedUnlessChanged(res); err != nil {
@@ -506,7 +474,7 @@ func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt 
 		if err := notClaimedUnlessChanged(res); err != nil {
 			return err
 		}
-		if st.Position < lastPosition() {
+		if !st.Finishes() {
 			var err error
 			next, err = queueReadyStages(tx, jobID)
 			return err
@@ -523,7 +491,7 @@ func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt 
 
 // warningsOf is the warnings array of a stage result that carries one,
 // else nil (the column keeps what it has).
-func warningsOf(st Stage, result []byte) *string {
+func warningsOf(st alex.Stage, result []byte) *string {
 	if !st.Warnings {
 		return nil
 	}
@@ -544,10 +512,6 @@ func notClaimedUnlessChanged(res *gorm.DB) error {
 	}
 	return res.Error
 }
-
-// lastPosition is the position of the pipeline's last stages: only their
-// completion can complete a job, and nothing comes after them.
-func lastPosition() int { return Stages[len(Stages)-1].Position }
 
 // queueReadyStages writes outbox rows for pending stages whose earlier
 // stages all completed and that were not queued yet. Skipping the queued

@@ -263,7 +263,7 @@ func TestCreateJob(t *testing.T) {
 				if c.sameJob {
 					require.Equal(t, first.ID, j.ID)
 					require.Nil(t, task, "nothing new to queue")
-					require.Len(t, j.JobStages, len(store.Stages), "the job as it stands")
+					require.Len(t, j.JobStages, len(alex.Stages), "the job as it stands")
 					require.Equal(t, outboxBefore, m.outbox(first.ID))
 					return
 				}
@@ -1102,7 +1102,7 @@ func TestJobsPages(t *testing.T) {
 			require.NoError(t, err)
 			for _, j := range page.Jobs {
 				got = append(got, j.ID)
-				require.Len(t, j.JobStages, len(store.Stages))
+				require.Len(t, j.JobStages, len(alex.Stages))
 				require.Nil(t, j.Snapshot)
 			}
 			if page.NextCursor == "" {

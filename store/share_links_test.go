@@ -35,7 +35,7 @@ func TestShareLinks(t *testing.T) {
 			shared, expires, err := s.SharedJob(ctx, "token-a")
 			require.NoError(t, err)
 			require.Equal(t, job.ID, shared.ID)
-			require.Len(t, shared.JobStages, len(store.Stages))
+			require.Len(t, shared.JobStages, len(alex.Stages))
 			require.WithinDuration(t, later, expires, time.Millisecond)
 
 			var stored []string

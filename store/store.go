@@ -5,6 +5,8 @@
 // For the embedded laptop mode the same store runs on a SQLite file (a pure
 // Go driver): the same migrations, translated where PostgreSQL's dialect
 // differs (sqlite.go), and the same queries, written in the SQL both share.
+//
+// It may import alex only.
 package store
 
 import (
@@ -100,8 +102,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.Ping(pingCtx); err != nil {
-		s.Close()
-		return nil, err
+		return nil, errors.Join(err, s.Close())
 	}
 	return s, nil
 }

@@ -80,7 +80,7 @@ func TestWorkerKilledMidRunLosesNothing(t *testing.T) {
 		len(running), recovered.Seconds(), len(ids), time.Since(killedAt).Seconds())
 
 	assert.Zero(t, countStages(t, h, store.StatusPending)+countStages(t, h, store.StatusRunning)+countStages(t, h, store.StatusFailed))
-	assert.Equal(t, len(ids)*len(store.Stages), countStages(t, h, store.StatusCompleted))
+	assert.Equal(t, len(ids)*len(alex.Stages), countStages(t, h, store.StatusCompleted))
 	requireEachStageWrittenOnce(t, h, len(ids))
 }
 
@@ -94,7 +94,7 @@ func requireEachStageWrittenOnce(t *testing.T, h *harness, jobs int) {
 	require.Zero(t, duplicated, "a stage's result was written more than once")
 	var writes int64
 	require.NoError(t, h.store.DB().Raw("SELECT count(*) FROM payload_writes").Scan(&writes).Error)
-	require.EqualValues(t, jobs*len(store.Stages), writes)
+	require.EqualValues(t, jobs*len(alex.Stages), writes)
 }
 
 // countPayloadWrites records, with a trigger of the test's schema only, every

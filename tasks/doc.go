@@ -2,7 +2,7 @@
 //
 // Lifecycle of a job:
 //
-//  1. Define: every stage of store.Stages is one task type, "stage:<name>",
+//  1. Define: every stage of alex.Stages is one task type, "stage:<name>",
 //     whose payload names the job and the stage (StagePayload). NewStageTask
 //     builds it with the stage's queue, timeout, retry policy and a
 //     deterministic task id (<job_id>:<stage>).
@@ -31,4 +31,7 @@
 // on the low queue), and given a Schedule runs an asynq scheduler that
 // enqueues them; asynq.Unique keeps the schedulers of many replicas to one
 // task per tick (see ScheduledTasks).
+//
+// It may import alex, analysis, narrator, market, metrics, queue and store,
+// never http.
 package tasks

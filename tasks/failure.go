@@ -10,18 +10,10 @@ import (
 	"github.com/alex-advisor/alex"
 )
 
-// stageWords name the stages as a person reads them in a job's error.
-var stageWords = map[string]string{
-	"planner":    "portfolio review",
-	"charter":    "charts",
-	"reporter":   "written report",
-	"retirement": "retirement projection",
-	"summary":    "summary",
-}
-
+// stageInWords names a stage as a person reads it in a job's error.
 func stageInWords(stage string) string {
-	if w, ok := stageWords[stage]; ok {
-		return w
+	if st, ok := alex.StageByName(stage); ok {
+		return st.Noun
 	}
 	return "analysis"
 }

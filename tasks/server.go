@@ -8,7 +8,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/alex-advisor/alex/store"
+	"github.com/alex-advisor/alex"
 )
 
 // ServerOptions tune the asynq server.
@@ -44,7 +44,7 @@ func NewServer(conn asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
 // NewMux routes every stage's task type to the handler.
 func NewMux(h *Handler) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
-	for _, st := range store.Stages {
+	for _, st := range alex.Stages {
 		mux.Handle(TypeStagePrefix+st.Name, h)
 	}
 	return mux

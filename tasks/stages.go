@@ -11,6 +11,7 @@ import (
 
 	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/analysis"
+	"github.com/alex-advisor/alex/narrator"
 	"github.com/alex-advisor/alex/store"
 )
 
@@ -32,12 +33,12 @@ type Analysis struct {
 	// error) leaves such amounts out of the totals, with a warning.
 	Rates func(context.Context) (alex.Rates, error)
 	// Narrator rewrites the report with an LLM; nil keeps it deterministic.
-	Narrator *analysis.Narrator
+	Narrator *narrator.Narrator
 	// Log receives the warnings of stages that carry on; nil is slog.Default.
 	Log *slog.Logger
 }
 
-// Stages maps each stage to its function.
+// Stages maps each stage of alex.Stages to its function.
 func (a *Analysis) Stages() map[string]StageFunc {
 	return map[string]StageFunc{
 		"planner":    a.plan,
@@ -120,10 +121,18 @@ func (a *Analysis) report(ctx context.Context, job store.Job) ([]byte, error) {
 		return nil, err
 	}
 	r := analysis.Report(p, time.Now())
-	if a.Narrator != nil {
-		r = a.Narrator.Rewrite(ctx, r, analysis.Analyze(p))
+	if a.Narrator == nil {
+		return json.Marshal(r)
 	}
-	return json.Marshal(r)
+	narrated, err := a.Narrator.Rewrite(ctx, r, analysis.Analyze(p))
+	if err != nil {
+		// The report as computed is complete: it is served, saying that
+		// its narrated version was not available.
+		a.log().WarnContext(ctx, "reporter: the narrator failed, the report is served without its narrative",
+			"job_id", job.ID, "err", err)
+		return json.Marshal(narrator.Unavailable(r))
+	}
+	return json.Marshal(narrated)
 }
 
 func (a *Analysis) retire(_ context.Context, job store.Job) ([]byte, error) {
@@ -171,7 +180,9 @@ func retirementOptions(job store.Job) (analysis.RetirementOptions, uint64, error
 		if err := json.Unmarshal(req.Options, &opts); err != nil {
 			return opts, 0, fmt.Errorf("retirement options: %v: %w", err, asynq.SkipRetry)
 		}
-		_ = json.Unmarshal(req.Options, &seed)
+		if err := json.Unmarshal(req.Options, &seed); err != nil {
+			return opts, 0, fmt.Errorf("retirement seed: %v: %w", err, asynq.SkipRetry)
+		}
 	}
 	opts.Paths = min(opts.Paths, analysis.MaxPaths)
 	if seed.Seed != nil {

@@ -97,7 +97,13 @@ func (s *Sweeper) findLost(ctx context.Context) {
 			continue // never delivered: the outbox sweep covers it
 		}
 		state, found, err := s.Queue.TaskState(QueueFor(ref.Name, *ref.TaskID), *ref.TaskID)
-		if err != nil || (found && taskWillRun(state)) {
+		if err != nil {
+			// Redis did not answer: the task may well be there; the next
+			// sweep asks again.
+			s.Log.WarnContext(ctx, "lost task check failed", "job_id", ref.JobID, "stage", ref.Name, "task_id", *ref.TaskID, "err", err)
+			continue
+		}
+		if found && taskWillRun(state) {
 			continue
 		}
 		s.Log.WarnContext(ctx, "stage task lost; queueing it again", "job_id", ref.JobID, "stage", ref.Name, "task_id", *ref.TaskID, "found", found)

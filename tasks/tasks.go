@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 )
@@ -18,7 +19,7 @@ const TypeStagePrefix = "stage:"
 
 // Queues with their priorities: finishing a job first keeps latency low.
 const (
-	QueueCritical = "critical" // summary: the last stage of a job
+	QueueCritical = "critical" // the last stage of a job (summary)
 	QueueDefault  = "default"  // every other stage
 	QueueLow      = "low"      // scheduled refreshes
 )
@@ -47,11 +48,11 @@ func NewStageTask(t store.OutboxTask) *asynq.Task {
 		asynq.MaxRetry(maxRetry), asynq.Timeout(stageTimeout))
 }
 
-// QueueFor is the queue of a stage's task. Summary, which finishes a job,
-// and a stage queued again (taken from a dead worker, or its task lost),
-// which waited once already, go before new work.
+// QueueFor is the queue of a stage's task. A stage that finishes a job
+// (summary), and a stage queued again (taken from a dead worker, or its task
+// lost), which waited once already, go before new work.
 func QueueFor(stage, taskID string) string {
-	if stage == "summary" || store.Requeued(taskID) {
+	if st, ok := alex.StageByName(stage); ok && st.Finishes() || store.Requeued(taskID) {
 		return QueueCritical
 	}
 	return QueueDefault

@@ -1,5 +1,7 @@
 // Package authtest mints real RS256 keys, key sets and tokens (including attack
 // tokens) for tests of code that verifies bearer tokens.
+//
+// It may import nothing of this module (tests only).
 package authtest
 
 import (

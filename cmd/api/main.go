@@ -1,4 +1,7 @@
 // Command api serves the Alex HTTP API.
+//
+// It may import cmd/internal, config, http, metrics and tasks; nothing imports
+// it.
 package main
 
 import (
@@ -47,12 +50,11 @@ func run(ctx context.Context, args []string) error {
 		return s.Close()
 	}
 	log.Info("starting api", "config", cfg)
-	bootstrap.ServePprof(cfg, log)
-	s, err := bootstrap.OpenStore(ctx, cfg, log)
+	s, stop, err := bootstrap.Start(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer stop()
 	verifier, issuer, err := bootstrap.Auth(ctx, cfg, s)
 	if err != nil {
 		return err
@@ -64,9 +66,11 @@ func run(ctx context.Context, args []string) error {
 	defer closeQueue()
 	reg := metrics.NewRegistry()
 	metrics.RegisterPool(reg, func() metrics.Pool { return metrics.Pool(s.PoolStats()) })
-	if err := serveMetrics(ctx, cfg, reg, log); err != nil {
+	stopMetrics, err := serveMetrics(cfg, reg, log)
+	if err != nil {
 		return err
 	}
+	defer stopMetrics()
 	m := bootstrap.Market(cfg, q, log)
 	if cfg.EmbeddedRedis() {
 		// Nothing outside this process reaches its Redis: it runs the stages.
@@ -126,12 +130,12 @@ func embeddedOr(embedded bool, yes, no string) string {
 }
 
 // serveMetrics serves the metrics on a port of their own when METRICS_ADDR
-// is set.
-func serveMetrics(ctx context.Context, cfg config.Config, reg *prometheus.Registry, log *slog.Logger) error {
+// is set, until stop is called.
+func serveMetrics(cfg config.Config, reg *prometheus.Registry, log *slog.Logger) (stop func(), err error) {
 	if cfg.MetricsAddr == "" {
-		return nil
+		return func() {}, nil
 	}
-	return metrics.Serve(ctx, cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log)
+	return metrics.Serve(cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log)
 }
 
 // metricsUserOnAPIPort turns GET /metrics on the API's port on (behind basic
@@ -155,7 +159,7 @@ func serve(ctx context.Context, srv *alexhttp.Server, addr string, drain time.Du
 		return fmt.Errorf("listen %s: %w", addr, err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "drain", drain)
+	log.Info("shutting down", "drain_ms", drain.Milliseconds())
 	srv.Drain()
 	time.Sleep(drain)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)

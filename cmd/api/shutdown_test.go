@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -88,4 +91,48 @@ func getAccounts(client *http.Client, base, token string) string {
 		return fmt.Sprintf("answered %d", res.StatusCode)
 	}
 	return ""
+}
+
+// Shutdown closes every listener the process opened, not only the API's:
+// the metrics port and pprof too (Asynqmon, on the API's port, is on here
+// and closes its Redis connections with the server).
+func TestShutdownClosesEveryListener(t *testing.T) {
+	_, schema := storetest.MustOpenSchema(t)
+	redis := redistest.Start(t)
+	port := freePort(t)
+	listeners := map[string]string{
+		"api":     fmt.Sprintf("127.0.0.1:%d", port),
+		"metrics": fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		"pprof":   fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+	}
+	for _, name := range []string{"ALEX_ENV", "AUTH_MODE", "CLERK_SECRET_KEY", "CLERK_JWT_KEY", "CLERK_JWKS_URL"} {
+		t.Setenv(name, "") // restored after the test
+		require.NoError(t, os.Unsetenv(name))
+	}
+	for name, value := range map[string]string{
+		"DATABASE_URL": storetest.URL() + "&search_path=" + schema, "REDIS_URL": redis.URL(), "AUTO_MIGRATE": "false",
+		"PORT": fmt.Sprint(port), "METRICS_ADDR": listeners["metrics"], "PPROF_ADDR": listeners["pprof"],
+		"MONITORING_USER": "ops", "MONITORING_PASSWORD": "a-long-enough-password", "LOG_LEVEL": "error",
+	} {
+		t.Setenv(name, value)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	exited := make(chan error, 1)
+	go func() { exited <- run(ctx, nil) }()
+	waitHealthy(t, "http://"+listeners["api"], exited)
+	for name, addr := range listeners {
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err, "%s is not listening", name)
+		conn.Close()
+	}
+
+	cancel()
+	require.NoError(t, <-exited)
+	for name, addr := range listeners {
+		if conn, err := net.Dial("tcp", addr); err == nil {
+			conn.Close()
+			t.Errorf("%s still listens on %s after shutdown", name, addr)
+		}
+	}
 }

@@ -3,6 +3,8 @@
 // /api/{proxy+} (and /health, /ready if wanted). The same Fiber app as
 // cmd/api answers; the workers run elsewhere (cmd/worker), fed through the
 // same Redis. Build it with deploy/lambda/build.sh.
+//
+// It may import cmd/internal, config and http; nothing imports it.
 package main
 
 import (

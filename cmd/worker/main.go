@@ -1,5 +1,8 @@
 // Command worker runs analysis job stages from the Redis queues. Run any
 // number of replicas against the same PostgreSQL and Redis.
+//
+// It may import bootstrap, config, metrics and tasks, never http (a test keeps
+// it so).
 package main
 
 import (
@@ -35,12 +38,11 @@ func run(ctx context.Context) error {
 	}
 	log := bootstrap.Logger(cfg).With("component", "worker")
 	log.Info("starting worker", "config", cfg)
-	bootstrap.ServePprof(cfg, log)
-	s, err := bootstrap.OpenStore(ctx, cfg, log)
+	s, stop, err := bootstrap.Start(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer stop()
 	q, closeQueue, err := bootstrap.OpenQueue(cfg, log)
 	if err != nil {
 		return err
@@ -54,9 +56,11 @@ func run(ctx context.Context) error {
 	if cfg.MetricsAddr != "" {
 		reg := metrics.NewRegistry()
 		opts.Metrics = reg
-		if err := metrics.Serve(ctx, cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log); err != nil {
+		stopMetrics, err := metrics.Serve(cfg.MetricsAddr, metrics.Handler(reg, cfg.MetricsUser, cfg.MetricsPassword), log)
+		if err != nil {
 			return err
 		}
+		defer stopMetrics()
 	}
 	w := tasks.NewWorker(s, q, bootstrap.Stages(cfg, s, m, log), opts)
 	if err := w.Start(ctx); err != nil {

@@ -2,6 +2,8 @@
 // for tests of the pages the service serves. Every page runs with the
 // network cut except for loopback, and the browser records each request and
 // each console error, so a test can assert that a page is self-contained.
+//
+// It may import nothing of this module (tests only).
 package browsertest
 
 import (

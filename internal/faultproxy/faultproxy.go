@@ -1,6 +1,8 @@
 // Package faultproxy is a TCP proxy that tests cut and restore, to take a
 // dependency (PostgreSQL, Redis) away from a running service and give it
 // back on the same address.
+//
+// It may import nothing of this module (tests only).
 package faultproxy
 
 import (

@@ -1,6 +1,8 @@
 // Package redistest starts real Redis servers for tests: each test gets its
 // own redis-server process on a free port, so tests run in parallel and a
 // test can stop and restart its Redis to cut it off.
+//
+// It may import nothing of this module (tests only).
 package redistest
 
 import (

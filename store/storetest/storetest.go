@@ -1,6 +1,8 @@
 // Package storetest opens the real PostgreSQL for tests: every test gets a
 // schema of its own, migrated from the embedded migrations and dropped when
 // the test ends, so tests run in parallel without seeing each other's rows.
+//
+// It may import store only (tests only).
 package storetest
 
 import (

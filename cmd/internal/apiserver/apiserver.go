@@ -1,6 +1,8 @@
 // Package apiserver builds the HTTP API's configuration from the service's.
 // It is apart from bootstrap so that the worker, which uses bootstrap, does
 // not link the HTTP stack.
+//
+// It may import bootstrap, config, auth, queue, store and http.
 package apiserver
 
 import (

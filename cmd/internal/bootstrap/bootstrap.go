@@ -1,9 +1,14 @@
 // Package bootstrap builds what cmd/api and cmd/worker share from the
-// configuration: the logger, the store and the token verifier.
+// configuration: the logger, the store, the queue, the token verifier, the
+// market data, the analysis stages, the worker's options and pprof.
+//
+// It may import alex, config, auth, the adapters (store, queue, market,
+// narrator), analysis and tasks, never http: cmd/worker links it.
 package bootstrap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,6 +23,7 @@ import (
 	"github.com/alex-advisor/alex/auth"
 	"github.com/alex-advisor/alex/config"
 	"github.com/alex-advisor/alex/market"
+	"github.com/alex-advisor/alex/narrator"
 	"github.com/alex-advisor/alex/queue"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/tasks"
@@ -25,11 +31,25 @@ import (
 
 // Logger returns a JSON logger at the configured level.
 func Logger(cfg config.Config) *slog.Logger {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		level = slog.LevelInfo
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+}
+
+// Start does what both commands do first: serve pprof when PPROF_ADDR is
+// set, then open the store. stop closes both.
+func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (s *store.Store, stop func(), err error) {
+	stopPprof, err := ServePprof(cfg, log)
+	if err != nil {
+		return nil, nil, err
 	}
-	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+	s, err = OpenStore(ctx, cfg, log)
+	if err != nil {
+		stopPprof()
+		return nil, nil, err
+	}
+	return s, func() {
+		CloseLogged(log, "store", s.Close)
+		stopPprof()
+	}, nil
 }
 
 // OpenStore connects to PostgreSQL (or, without DATABASE_URL, opens the
@@ -50,8 +70,7 @@ func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 	}
 	if cfg.AutoMigrate {
 		if err := s.Migrate(ctx, log); err != nil {
-			s.Close()
-			return nil, err
+			return nil, errors.Join(err, s.Close())
 		}
 	}
 	return s, nil
@@ -122,6 +141,14 @@ func localAuth(ctx context.Context, cfg config.Config, s *store.Store) (*auth.Ve
 	return auth.NewVerifier(issuer.KeySource(), auth.VerifierOptions{Issuer: iss}), issuer, nil
 }
 
+// CloseLogged closes what a process holds until it exits, logging a failure:
+// at exit there is no caller left to return it to.
+func CloseLogged(log *slog.Logger, what string, close func() error) {
+	if err := close(); err != nil {
+		log.Warn(what+" not closed cleanly", "err", err)
+	}
+}
+
 // OpenQueue connects to Redis, or, without REDIS_URL, starts one inside
 // this process. close stops both.
 func OpenQueue(cfg config.Config, log *slog.Logger) (q *queue.Queue, close func(), err error) {
@@ -142,7 +169,10 @@ func OpenQueue(cfg config.Config, log *slog.Logger) (q *queue.Queue, close func(
 		stopRedis()
 		return nil, nil, err
 	}
-	return q, func() { q.Close(); stopRedis() }, nil
+	return q, func() {
+		CloseLogged(log, "queue", q.Close)
+		stopRedis()
+	}, nil
 }
 
 // Stages returns the analysis stage functions of the configuration; the
@@ -151,7 +181,7 @@ func Stages(cfg config.Config, s *store.Store, m MarketData, log *slog.Logger) m
 	a := &tasks.Analysis{Store: s, Prices: m.Prices, PriceMaxAge: cfg.PriceMaxAge, PriceStaleAfter: cfg.PriceStaleAfter,
 		Rates: m.TodaysRates, Log: log}
 	if cfg.LLMBaseURL != "" {
-		a.Narrator = &analysis.Narrator{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel}
+		a.Narrator = &narrator.Narrator{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel}
 		log.Info("reports are narrated by an LLM", "base_url", cfg.LLMBaseURL, "model", cfg.LLMModel)
 	}
 	return a.Stages()

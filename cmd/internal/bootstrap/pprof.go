@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/alex-advisor/alex/config"
+	"github.com/alex-advisor/alex/internal/serve"
 )
 
 // ServePprof serves net/http/pprof on PPROF_ADDR (a loopback address, see
-// config) when it is set; it is off by default.
-func ServePprof(cfg config.Config, log *slog.Logger) {
+// config) when it is set; it is off by default. stop closes the listener.
+func ServePprof(cfg config.Config, log *slog.Logger) (stop func(), err error) {
 	if cfg.PprofAddr == "" {
-		return
+		return func() {}, nil
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -21,11 +22,6 @@ func ServePprof(cfg config.Config, log *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Addr: cfg.PprofAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	log.Info("pprof listening", "addr", cfg.PprofAddr)
-	go func() {
-		if err := srv.ListenAndServe(); err != nil {
-			log.Error("pprof stopped", "addr", cfg.PprofAddr, "err", err)
-		}
-	}()
+	// No write timeout: a CPU profile takes as long as it is asked to.
+	return serve.Start("pprof", cfg.PprofAddr, &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, log)
 }

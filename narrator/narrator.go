@@ -1,4 +1,8 @@
-package analysis
+// Package narrator owns the optional LLM rewrite of the analysis report: one
+// call to an OpenAI-compatible chat completions API, the report's facts in,
+// friendlier prose with the same section headings out.
+// It may import analysis (the report it rewrites) and the standard library.
+package narrator
 
 import (
 	"bytes"
@@ -11,6 +15,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/alex-advisor/alex/analysis"
 )
 
 const (
@@ -21,8 +27,8 @@ const (
 )
 
 // Narrator rewrites a report in friendlier prose with an OpenAI-compatible
-// chat completions API. It is the only part of this package that does I/O,
-// and it is optional: any failure leaves the report as it was.
+// chat completions API. It is optional: on a failure the caller keeps the
+// report as computed, and says so with Unavailable.
 type Narrator struct {
 	BaseURL, APIKey, Model string
 	Client                 *http.Client  // nil = http.DefaultClient
@@ -30,15 +36,32 @@ type Narrator struct {
 }
 
 // Rewrite returns report with its content rewritten by the model and agent
-// "reporter+llm", or report unchanged on any error: unset narrator, timeout,
-// non-2xx status, malformed or empty reply, or a reply that lost one of the
-// report's section headings.
-func (n *Narrator) Rewrite(ctx context.Context, report ReportPayload, m Metrics) ReportPayload {
+// "reporter+llm" (its currency, rates and date kept), or an error: unset
+// narrator, timeout, non-2xx status, malformed or empty reply, or a reply
+// that lost one of the report's section headings.
+func (n *Narrator) Rewrite(ctx context.Context, report analysis.ReportPayload, m analysis.Metrics) (analysis.ReportPayload, error) {
 	content, err := n.rewrite(ctx, report.Content, m)
 	if err != nil {
+		return report, err
+	}
+	report.Content, report.Agent = content, "reporter+llm"
+	return report, nil
+}
+
+// unavailableNote is what a reader of a report the narrator failed on reads
+// under its title.
+const unavailableNote = "_The narrated version of this report was not available; this is the standard report._"
+
+// Unavailable is report with a note under its title that the narrated
+// version was not available: what a reader sees when Rewrite failed.
+func Unavailable(report analysis.ReportPayload) analysis.ReportPayload {
+	title, rest, found := strings.Cut(report.Content, "\n")
+	if !found || !strings.HasPrefix(title, "# ") {
+		report.Content = unavailableNote + "\n\n" + report.Content
 		return report
 	}
-	return ReportPayload{Content: content, GeneratedAt: report.GeneratedAt, Agent: "reporter+llm"}
+	report.Content = title + "\n\n" + unavailableNote + "\n" + rest
+	return report
 }
 
 type chatMessage struct {
@@ -58,7 +81,7 @@ type chatResponse struct {
 	} `json:"choices"`
 }
 
-func (n *Narrator) rewrite(ctx context.Context, content string, m Metrics) (string, error) {
+func (n *Narrator) rewrite(ctx context.Context, content string, m analysis.Metrics) (string, error) {
 	if n == nil || n.BaseURL == "" || n.Model == "" {
 		return "", errors.New("narrator not configured")
 	}
@@ -84,13 +107,13 @@ func (n *Narrator) rewrite(ctx context.Context, content string, m Metrics) (stri
 		return "", errors.New("chat completion: no choices")
 	}
 	rewritten := stripCodeFence(reply.Choices[0].Message.Content)
-	if err := checkSections(rewritten); err != nil {
+	if err := analysis.CheckSections(rewritten); err != nil {
 		return "", err
 	}
 	return rewritten, nil
 }
 
-func (n *Narrator) newRequest(ctx context.Context, content string, m Metrics) (*http.Request, error) {
+func (n *Narrator) newRequest(ctx context.Context, content string, m analysis.Metrics) (*http.Request, error) {
 	facts, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
@@ -119,8 +142,9 @@ func (n *Narrator) newRequest(ctx context.Context, content string, m Metrics) (*
 }
 
 func narratorInstructions() string {
-	headings := make([]string, len(reportSections))
-	for i, s := range reportSections {
+	sections := analysis.ReportSections()
+	headings := make([]string, len(sections))
+	for i, s := range sections {
 		headings[i] = "## " + s
 	}
 	return "You are a careful personal financial advisor. Rewrite the user's portfolio report in clear, warm, plain English. " +
@@ -139,22 +163,4 @@ func stripCodeFence(s string) string {
 		s = s[i+1:]
 	}
 	return strings.TrimSpace(s)
-}
-
-// checkSections requires every report heading, as its own line, in order.
-func checkSections(content string) error {
-	if strings.TrimSpace(content) == "" {
-		return errors.New("chat completion: empty content")
-	}
-	lines := strings.Split(content, "\n")
-	next := 0
-	for _, line := range lines {
-		if next < len(reportSections) && strings.TrimSpace(line) == "## "+reportSections[next] {
-			next++
-		}
-	}
-	if next < len(reportSections) {
-		return fmt.Errorf("chat completion: missing section %q", reportSections[next])
-	}
-	return nil
 }

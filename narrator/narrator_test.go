@@ -1,4 +1,4 @@
-package analysis
+package narrator
 
 import (
 	"context"
@@ -9,7 +9,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/alex-advisor/alex/analysis"
 )
+
+var testNow = time.Date(2025, time.January, 15, 15, 0, 0, 0, time.UTC)
+
+// testPortfolio is a small priced portfolio in US dollars.
+func testPortfolio() analysis.Portfolio {
+	spy := analysis.Instrument{Symbol: "SPY", Name: "SPDR S&P 500 ETF", Type: "etf", Currency: "USD", Price: 450.25,
+		PriceUpdatedAt: testNow, PriceSource: "seed", Regions: map[string]float64{"north_america": 100},
+		Sectors: map[string]float64{"technology": 100}, AssetClasses: map[string]float64{"equity": 100}}
+	return analysis.Portfolio{UserID: "user_alex", YearsUntilRetirement: 20, TargetRetirementIncome: 60000,
+		AssetClassTargets: map[string]float64{"equity": 70, "fixed_income": 30},
+		RegionTargets:     map[string]float64{"north_america": 50, "international": 50},
+		Accounts: []analysis.Account{{ID: "acc-1", Name: "Brokerage", Currency: "USD", CashBalance: 1000,
+			Positions: []analysis.Position{{Symbol: "SPY", Quantity: 10, Instrument: spy}}}}}
+}
 
 // chatServer answers chat completions with handle, after checking the request.
 func chatServer(t *testing.T, handle func(w http.ResponseWriter, req chatRequest)) *httptest.Server {
@@ -43,15 +59,15 @@ func reply(w http.ResponseWriter, content string) {
 func rewrittenReport() string {
 	var b strings.Builder
 	b.WriteString("# Your portfolio, in plain words\n\n")
-	for _, s := range reportSections {
+	for _, s := range analysis.ReportSections() {
 		b.WriteString("## " + s + "\n\nFriendly text.\n\n")
 	}
 	return b.String()
 }
 
 func TestNarratorRewrite(t *testing.T) {
-	report := Report(alexTestPortfolio(), testNow)
-	m := Analyze(alexTestPortfolio())
+	report := analysis.Report(testPortfolio(), testNow)
+	m := analysis.Analyze(testPortfolio())
 	tests := []struct {
 		name    string
 		timeout time.Duration
@@ -95,26 +111,44 @@ func TestNarratorRewrite(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := chatServer(t, tc.handle)
 			n := &Narrator{BaseURL: srv.URL + "/v1/", APIKey: "sk-test", Model: "test-model", Client: srv.Client(), Timeout: tc.timeout}
-			got := n.Rewrite(context.Background(), report, m)
+			got, err := n.Rewrite(context.Background(), report, m)
 			if !tc.rewrote {
-				if !reflect.DeepEqual(got, report) {
-					t.Errorf("report changed on failure: agent %q", got.Agent)
+				if err == nil {
+					t.Errorf("no error, agent %q", got.Agent)
 				}
 				return
 			}
-			if got.Agent != "reporter+llm" || got.Content != strings.TrimSpace(rewrittenReport()) || !got.GeneratedAt.Equal(report.GeneratedAt) {
-				t.Errorf("rewrite = %q (%s)", got.Content, got.Agent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := report
+			want.Content, want.Agent = strings.TrimSpace(rewrittenReport()), "reporter+llm"
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("rewrite = %+v, want %+v", got, want)
 			}
 		})
 	}
 }
 
 func TestNarratorUnconfigured(t *testing.T) {
-	report := Report(singleStockPortfolio(), testNow)
+	report := analysis.Report(testPortfolio(), testNow)
 	var nilNarrator *Narrator
 	for _, n := range []*Narrator{nilNarrator, {}, {BaseURL: "http://127.0.0.1:1"}} {
-		if got := n.Rewrite(context.Background(), report, Metrics{}); !reflect.DeepEqual(got, report) {
+		if _, err := n.Rewrite(context.Background(), report, analysis.Metrics{}); err == nil {
 			t.Errorf("%+v rewrote the report", n)
 		}
+	}
+}
+
+// A reader of a report the narrator failed on is told, under the title.
+func TestUnavailableSaysSoUnderTheTitle(t *testing.T) {
+	report := analysis.Report(testPortfolio(), testNow)
+	got := Unavailable(report)
+	title, _, _ := strings.Cut(report.Content, "\n")
+	if want := title + "\n\n" + unavailableNote + "\n\n_Prepared"; !strings.HasPrefix(got.Content, want) {
+		t.Errorf("content starts %q, want %q", got.Content[:min(len(got.Content), 160)], want)
+	}
+	if !strings.HasSuffix(got.Content, strings.TrimPrefix(report.Content, title)) || got.Agent != report.Agent {
+		t.Errorf("the rest of the report changed: %+v", got)
 	}
 }
