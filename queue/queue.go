@@ -17,6 +17,7 @@ type Queue struct {
 	client    *asynq.Client
 	inspector *asynq.Inspector
 	rdb       redis.UniversalClient
+	rdbOpts   *redis.Options
 	connOpt   asynq.RedisConnOpt
 }
 
@@ -40,6 +41,7 @@ func Open(url string) (*Queue, error) {
 		client:    asynq.NewClient(connOpt),
 		inspector: asynq.NewInspector(connOpt),
 		rdb:       redis.NewClient(opts),
+		rdbOpts:   opts,
 		connOpt:   connOpt,
 	}, nil
 }
