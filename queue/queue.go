@@ -107,4 +107,3 @@ func (q *Queue) PublishJobChanged(ctx context.Context, jobID string) error {
 	defer cancel()
 	return q.rdb.Publish(ctx, jobChannel(jobID), "changed").Err()
 }
-

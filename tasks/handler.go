@@ -115,7 +115,7 @@ func (h *Handler) execute(ctx context.Context, r run) error {
 	h.Metrics.Observe(r.Stage, metrics.StageCompleted, time.Since(start))
 	r.log.InfoContext(ctx, "stage completed", "duration_ms", time.Since(start).Milliseconds(), "in_process", r.inProcess)
 	for _, cl := range c.Claimed {
-		h.runLocal(c.Job, cl)
+		h.runLocal(c.Job, cl, taskOf(c.Next, cl.Name))
 	}
 	h.publish(ctx, r.JobID, r.log)
 	deliver(ctx, h.Queue, h.Store, r.log, c.Next, unclaimed(c))
@@ -137,10 +137,20 @@ func unclaimed(c store.Completion) []store.OutboxTask {
 	})
 }
 
-// runLocal runs a stage claimed for this process in its slot.
-func (h *Handler) runLocal(job store.Job, cl store.ClaimedStage) {
+func taskOf(tasks []store.OutboxTask, stage string) string {
+	for _, t := range tasks {
+		if t.Stage == stage {
+			return t.TaskID
+		}
+	}
+	return ""
+}
+
+// runLocal runs a stage claimed for this process in its slot. Its log
+// names the task that is the stage's backstop.
+func (h *Handler) runLocal(job store.Job, cl store.ClaimedStage, taskID string) {
 	r := run{StagePayload: StagePayload{JobID: job.ID, Stage: cl.Name}, attempt: cl.Attempt, job: &job, inProcess: true,
-		log: h.Log.With("job_id", job.ID, "stage", cl.Name, "attempt", cl.Attempt)}
+		log: h.Log.With("job_id", job.ID, "stage", cl.Name, "task_id", taskID, "attempt", cl.Attempt)}
 	started := h.local.start(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, stageTimeout)
 		defer cancel()
@@ -154,13 +164,14 @@ func (h *Handler) runLocal(job store.Job, cl store.ClaimedStage) {
 // runWoken claims the stage a wake-up names and runs it in the local slot
 // the caller took, which it gives back if the stage is not claimed.
 func (h *Handler) runWoken(ctx context.Context, msg string) {
-	var p StagePayload
-	if err := json.Unmarshal([]byte(msg), &p); err != nil || h.Stages[p.Stage] == nil {
+	var w wakeup
+	if err := json.Unmarshal([]byte(msg), &w); err != nil || h.Stages[w.Stage] == nil {
 		h.Log.WarnContext(ctx, "wake-up ignored", "msg", msg, "err", err)
 		h.local.release(1)
 		return
 	}
-	log := h.Log.With("job_id", p.JobID, "stage", p.Stage)
+	p := w.StagePayload
+	log := h.Log.With("job_id", p.JobID, "stage", p.Stage, "task_id", w.TaskID)
 	attempt, err := h.Store.ClaimStage(ctx, p.JobID, p.Stage, h.StaleAfter)
 	if err != nil {
 		if !errors.Is(err, store.ErrStageNotClaimed) {
@@ -211,7 +222,7 @@ func (h *Handler) beat(ctx context.Context, r run) {
 	}
 }
 
-// fail puts the stage back for a retry, or, when no retry is left or none
+// fail puts the stage back for a retry, or, when no try is left or none
 // can help, fails the job naming the stage. It logs cause, once, with the
 // job, stage and task; the user reads a sentence (see stageError). A run in
 // process is retried by the stage's task (or, when a worker refused that
@@ -223,7 +234,9 @@ func (h *Handler) fail(ctx context.Context, r run, cause error) error {
 	// A dependency that is down fails no job: the stage waits for it (the
 	// sweeper queues it again when asynq gave up on the task).
 	unavailable := alex.ErrorCode(cause) == alex.EUNAVAILABLE
-	lastTry := !r.inProcess && retried >= maxRetried
+	// An attempt in process and asynq's tries share the stage's budget of
+	// maxRetry+1 attempts (a worker that died mid-attempt used one too).
+	lastTry := r.attempt > maxRetry || (!r.inProcess && retried >= maxRetried)
 	final := !unavailable && (errors.Is(cause, asynq.SkipRetry) || lastTry)
 	log := r.log
 	// The stage's own context may be spent (timeout): record with a fresh one.

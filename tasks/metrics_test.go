@@ -179,6 +179,17 @@ func TestMetricsShowRoutesStagesAndQueues(t *testing.T) {
 	}
 	assert.Equal(t, 1.0, counter(t, m, "alex_stage_runs_total", map[string]string{"stage": "charter", "outcome": "retried"}))
 
+	// The tasks of the stages that ran in-process drain at the workers'
+	// next poll, each finding its stage done.
+	m = h.scrapeUntil(func(m map[string]*dto.MetricFamily) bool {
+		for _, q := range []string{tasks.QueueDefault, tasks.QueueCritical} {
+			s := series(m, "asynq_queue_size", map[string]string{"queue": q, "state": "pending"})
+			if len(s) != 1 || s[0].GetGauge().GetValue() != 0 {
+				return false
+			}
+		}
+		return true
+	})
 	for _, q := range []string{tasks.QueueDefault, tasks.QueueCritical} {
 		assert.Equal(t, 1.0, gauge(t, m, "asynq_queue_up", map[string]string{"queue": q}), q)
 		assert.Equal(t, 0.0, gauge(t, m, "asynq_queue_size", map[string]string{"queue": q, "state": "pending"}),

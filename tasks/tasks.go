@@ -84,12 +84,19 @@ func deliver(ctx context.Context, q *queue.Queue, s *store.Store, log *slog.Logg
 	wakeIdle(ctx, q, log, wake)
 }
 
+// wakeup is the message of a wake-up: the stage to run, and the task that
+// is its backstop.
+type wakeup struct {
+	StagePayload
+	TaskID string `json:"task_id"`
+}
+
 // wakeIdle hands tasks to idle workers (see queue.Wake); a wake-up lost
 // costs only latency.
 func wakeIdle(ctx context.Context, q *queue.Queue, log *slog.Logger, tasks []store.OutboxTask) {
 	msgs := make([]string, 0, len(tasks))
 	for _, t := range tasks {
-		b, _ := json.Marshal(StagePayload{JobID: t.JobID, Stage: t.Stage}) // two strings: cannot fail
+		b, _ := json.Marshal(wakeup{StagePayload{JobID: t.JobID, Stage: t.Stage}, t.TaskID}) // strings: cannot fail
 		msgs = append(msgs, string(b))
 	}
 	if err := q.Wake(ctx, msgs...); err != nil {
