@@ -27,6 +27,10 @@ func NewServer(conn asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
 		Concurrency:       o.Concurrency,
 		Queues:            Queues,
 		TaskCheckInterval: o.TaskCheckInterval,
+		// The janitor deletes completed tasks kept for a retention, and no
+		// task has one: checking every 8 s (asynq's default) costs an idle
+		// worker's CPU for nothing.
+		JanitorInterval: time.Minute,
 		RetryDelayFunc:    RetryDelay,
 		ShutdownTimeout:   o.ShutdownTimeout,
 		Logger:            slogAdapter{o.Log},

@@ -58,7 +58,7 @@ func (o *WorkerOptions) defaults() {
 		o.StaleAfter = DefaultStaleAfter
 	}
 	if o.SweepEvery == 0 {
-		o.SweepEvery = time.Second
+		o.SweepEvery = DefaultSweepEvery
 	}
 	if o.LostAfter == 0 {
 		o.LostAfter = 5 * time.Second
@@ -67,6 +67,12 @@ func (o *WorkerOptions) defaults() {
 		o.Log = slog.Default()
 	}
 }
+
+// DefaultSweepEvery is how often the sweeper looks for what a dead worker
+// or Redis lost: a few times within the StaleAfter a takeover waits anyway,
+// and seldom enough that an idle process (the embedded server on SQLite)
+// does not spend its CPU on it.
+const DefaultSweepEvery = 2 * time.Second
 
 // DefaultTaskCheckInterval is how long asynq's idle processors wait before
 // polling the queues again. No stage waits for it on the way of a job (see
