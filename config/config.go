@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/alex-advisor/alex/queue"
 )
 
 // Config is every setting of the service. Fields tagged secret are masked
@@ -164,6 +166,11 @@ func (c Config) Validate() error {
 	if c.Production() && (c.DatabaseURL == "" || c.RedisURL == "") {
 		errs = append(errs, errors.New("ALEX_ENV=production requires DATABASE_URL and REDIS_URL: embedded defaults are for laptops"))
 	}
+	if c.RedisURL != "" {
+		if _, err := queue.ParseRedisURL(c.RedisURL); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		errs = append(errs, fmt.Errorf("PPROF_ADDR must be a loopback address such as 127.0.0.1:6060, not %q", c.PprofAddr))
 	}
@@ -274,5 +281,14 @@ func maskURL(s string) string {
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "****")
 	}
-	return strings.Replace(u.String(), "%2A%2A%2A%2A", "****", 1)
+	// REDIS_URL's Sentinel form carries sentinel_password in its query.
+	if q := u.Query(); strings.Contains(strings.ToLower(u.RawQuery), "password") {
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") {
+				q.Set(k, "****")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return strings.ReplaceAll(u.String(), "%2A%2A%2A%2A", "****")
 }

@@ -148,3 +148,41 @@ func TestLocalTokenTTLIsCapped(t *testing.T) {
 		}
 	}
 }
+
+// The logged config shows where Redis is but none of its passwords, in
+// every form of REDIS_URL.
+func TestLoggedRedisURLHidesItsPasswords(t *testing.T) {
+	for url, shown := range map[string]string{
+		"redis://:hunter2@cache:6379/0": "redis://:****@cache:6379/0",
+		"redis-sentinel://:hunter2@s1:26379,s2:26379/0?master=m&sentinel_password=hunter2": "redis-sentinel://:****@s1:26379,s2:26379/0?master=m&sentinel_password=****",
+		"redis-cluster://:hunter2@n1:7000,n2:7001":                                         "redis-cluster://:****@n1:7000,n2:7001",
+		"redis-cluster://:hunter2@n1,n2:7001":                                              "redis-cluster://:****@n1,n2:7001",
+		"redis-cluster://:hunter2@n1:7000,n2":                                              "****", // net/url refuses it: all masked
+	} {
+		got := Config{RedisURL: url}.LogValue().String()
+		if strings.Contains(got, "hunter2") || !strings.Contains(got, "REDIS_URL="+shown) {
+			t.Errorf("%s logged as %s", url, got)
+		}
+	}
+}
+
+// A REDIS_URL that cannot work stops start-up with a sentence naming it,
+// without its password; each of its forms passes.
+func TestValidateChecksRedisURL(t *testing.T) {
+	valid := Config{AuthMode: AuthLocal, LocalTokenTTL: 24 * time.Hour, MaxActiveJobsPerUser: 3, MaxStreamsPerUser: 10, JobRetention: 90 * 24 * time.Hour, WorkerConcurrency: 10,
+		FundDataProvider: FundsAMFI, PriceRefreshInterval: 15 * time.Minute, FundCacheTTL: time.Hour, FXCacheTTL: 12 * time.Hour}
+	for _, url := range []string{"redis://:pw@cache:6379/0", "rediss://cache", "redis-sentinel://s1,s2:26380/0?master=m",
+		"redis-cluster://n1:7000,n2:7001"} {
+		c := valid
+		c.RedisURL = url
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", url, err)
+		}
+	}
+	c := valid
+	c.RedisURL = "redis-sentinel://:hunter2@s1,s2:26380/0"
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("a Sentinel URL without master: %v", err)
+	}
+}

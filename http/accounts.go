@@ -16,7 +16,7 @@ import (
 // Account is the account of the contract.
 type Account struct {
 	ID             string    `json:"id" format:"uuid"`
-	ClerkUserID    string    `json:"clerk_user_id"`
+	UserID         string    `json:"clerk_user_id"`
 	AccountName    string    `json:"account_name"`
 	AccountPurpose string    `json:"account_purpose"`
 	Currency       string    `json:"currency" doc:"ISO 4217 code of the cash balance and of the account's trades"`
@@ -26,10 +26,10 @@ type Account struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 }
 
-func accountOf(a store.Account) Account {
+func accountOf(a alex.Account) Account {
 	return Account{
 		ID:             a.ID,
-		ClerkUserID:    a.ClerkUserID,
+		UserID:         a.UserID,
 		AccountName:    a.AccountName,
 		AccountPurpose: a.AccountPurpose,
 		Currency:       a.Currency,
@@ -40,7 +40,7 @@ func accountOf(a store.Account) Account {
 	}
 }
 
-func accountsOf(as []store.Account) []Account {
+func accountsOf(as []alex.Account) []Account {
 	out := make([]Account, len(as))
 	for i, a := range as {
 		out[i] = accountOf(a)
@@ -92,10 +92,10 @@ type updateAccountInput struct {
 // documented so that they pass the unknown-field check, and ignored.
 // Exported for huma, as AccountPath is.
 type AccountEcho struct {
-	ID          any `json:"id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
-	ClerkUserID any `json:"clerk_user_id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
-	CreatedAt   any `json:"created_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
-	UpdatedAt   any `json:"updated_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	ID        any `json:"id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	UserID    any `json:"clerk_user_id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	CreatedAt any `json:"created_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	UpdatedAt any `json:"updated_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
 }
 
 type resetOutput struct {
@@ -127,8 +127,8 @@ func (s *Server) createAccount(ctx context.Context, in *createAccountInput) (*ac
 	if _, _, err := s.ensureUser(ctx); err != nil {
 		return nil, err
 	}
-	a, err := s.cfg.Store.CreateAccount(ctx, store.Account{
-		ClerkUserID:    userID(ctx),
+	a, err := s.cfg.Store.CreateAccount(ctx, alex.Account{
+		UserID:         userID(ctx),
 		AccountName:    in.Body.AccountName,
 		AccountPurpose: in.Body.AccountPurpose,
 		Currency:       cmp.Or(in.Body.Currency, alex.BaseCurrencyDefault),

@@ -30,7 +30,7 @@ func TestAccountsCreateAndList(t *testing.T) {
 		"currency", "cash_balance", "cash_interest", "created_at", "updated_at")
 	first := decodeStrict[accountJSON](t, raw)
 	require.Len(t, first.ID, 36)
-	require.Equal(t, "user_ada", first.ClerkUserID)
+	require.Equal(t, "user_ada", first.UserID)
 	require.Equal(t, "401k", first.AccountName)
 	require.Equal(t, "Retirement", first.AccountPurpose)
 	require.Equal(t, 1234.56, first.CashBalance)
@@ -276,7 +276,7 @@ func TestPopulateTestData(t *testing.T) {
 	for _, w := range want {
 		a, ok := byName[w.name]
 		require.True(t, ok, "account %q in %s", w.name, raw)
-		require.Equal(t, "user_ada", a.ClerkUserID)
+		require.Equal(t, "user_ada", a.UserID)
 		require.Equal(t, w.cash, a.CashBalance, w.name)
 		require.Equal(t, w.holdings, quantities(a.Positions), w.name)
 		require.IsIncreasing(t, symbols(a.Positions), "positions by symbol")

@@ -35,7 +35,7 @@ func TestLocalRegisterAndLogin(t *testing.T) {
 	m := object(t, raw)
 	requireKeys(t, m, "user", "token", "expires_at")
 	reg := decodeStrict[registerJSON](t, raw)
-	require.True(t, strings.HasPrefix(reg.User.ClerkUserID, "user_"), reg.User.ClerkUserID)
+	require.True(t, strings.HasPrefix(reg.User.UserID, "user_"), reg.User.UserID)
 	require.Equal(t, "Ada", reg.User.DisplayName)
 	require.Equal(t, 20, reg.User.YearsUntilRetirement)
 	require.Equal(t, 60000.0, reg.User.TargetRetirementIncome)
@@ -47,10 +47,10 @@ func TestLocalRegisterAndLogin(t *testing.T) {
 	// The token works on the API: the user exists already.
 	got := mustDo[getUserJSON](t, api, http.MethodGet, "/api/v1/user", reg.Token, nil, http.StatusOK)
 	require.False(t, got.Created)
-	require.Equal(t, reg.User.ClerkUserID, got.User.ClerkUserID)
+	require.Equal(t, reg.User.UserID, got.User.UserID)
 	require.Equal(t, "Ada", got.User.DisplayName)
 	acc := api.createAccount(t, reg.Token, map[string]any{"account_name": "Local"})
-	require.Equal(t, reg.User.ClerkUserID, acc.ClerkUserID)
+	require.Equal(t, reg.User.UserID, acc.UserID)
 
 	// Login: emails are case-insensitive.
 	for _, email := range []string{"ada@example.com", "ADA@EXAMPLE.COM"} {
@@ -81,7 +81,7 @@ func TestLocalRegisterDefaultsAndAlias(t *testing.T) {
 	login := mustDo[loginJSON](t, api, http.MethodPost, "/api/auth/login", "",
 		map[string]any{"email": "grace@example.com", "password": "12345678"}, http.StatusOK)
 	got := mustDo[getUserJSON](t, api, http.MethodGet, "/api/user", login.Token, nil, http.StatusOK)
-	require.Equal(t, reg.User.ClerkUserID, got.User.ClerkUserID)
+	require.Equal(t, reg.User.UserID, got.User.UserID)
 }
 
 func TestLocalLoginFailures(t *testing.T) {
@@ -160,7 +160,7 @@ func TestLocalJWKSVerifiesIssuedTokens(t *testing.T) {
 	require.Equal(t, set.Keys[0].KeyID, tok.Headers[0].KeyID)
 	var c josejwt.Claims
 	require.NoError(t, tok.Claims(set.Keys[0].Key, &c), "the published key verifies the service's tokens")
-	require.Equal(t, reg.User.ClerkUserID, c.Subject)
+	require.Equal(t, reg.User.UserID, c.Subject)
 	require.Equal(t, localIssuer, c.Issuer)
 }
 

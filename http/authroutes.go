@@ -90,7 +90,7 @@ func (s *Server) register(ctx context.Context, in *registerInput) (*registerOutp
 	if err != nil {
 		return nil, err
 	}
-	token, exp, err := s.cfg.Issuer.Sign(u.ClerkUserID, strings.ToLower(in.Body.Email), u.DisplayName, time.Now())
+	token, exp, err := s.cfg.Issuer.Sign(u.ID, strings.ToLower(in.Body.Email), u.DisplayName, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -121,11 +121,11 @@ func (s *Server) login(ctx context.Context, in *loginInput) (*loginOutput, error
 	case err != nil:
 		return nil, err
 	}
-	u, err := s.cfg.Store.User(ctx, cred.ClerkUserID)
+	u, err := s.cfg.Store.User(ctx, cred.UserID)
 	if err != nil {
 		return nil, err
 	}
-	token, exp, err := s.cfg.Issuer.Sign(u.ClerkUserID, cred.Email, u.DisplayName, time.Now())
+	token, exp, err := s.cfg.Issuer.Sign(u.ID, cred.Email, u.DisplayName, time.Now())
 	if err != nil {
 		return nil, err
 	}

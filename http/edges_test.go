@@ -56,7 +56,7 @@ func TestPutNullFieldsAreUnchanged(t *testing.T) {
 	gotAcc = mustDo[accountJSON](t, api, http.MethodPut, "/api/accounts/"+acc.ID, tok, map[string]any{
 		"account_name": nil, "account_purpose": nil, "currency": nil, "cash_balance": nil, "cash_interest": nil,
 	}, http.StatusOK)
-	require.Equal(t, accountJSON{ID: acc.ID, ClerkUserID: "user_ada", AccountName: "x", AccountPurpose: "Rainy days", Currency: "USD",
+	require.Equal(t, accountJSON{ID: acc.ID, UserID: "user_ada", AccountName: "x", AccountPurpose: "Rainy days", Currency: "USD",
 		CashBalance: 100, CashInterest: 0.02, CreatedAt: gotAcc.CreatedAt, UpdatedAt: gotAcc.UpdatedAt}, gotAcc)
 
 	gotUser := mustDo[userJSON](t, api, http.MethodPut, "/api/user", tok, map[string]any{

@@ -12,7 +12,6 @@ import (
 
 	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/market"
-	"github.com/alex-advisor/alex/store"
 )
 
 // FundScheme is a mutual fund scheme with its latest NAV; buy it through
@@ -158,7 +157,7 @@ func (s *Server) listFundSchemes(ctx context.Context, in *listSchemesInput) (*sc
 
 // newFundInstrument is the instrument a fund symbol becomes when it is
 // first traded: nil for a symbol that is not a fund's or already known.
-func (s *Server) newFundInstrument(ctx context.Context, symbol string) (*store.Instrument, error) {
+func (s *Server) newFundInstrument(ctx context.Context, symbol string) (*alex.Instrument, error) {
 	code, ok := alex.FundSchemeCode(symbol)
 	if !ok || s.cfg.Funds == nil {
 		return nil, nil
@@ -182,15 +181,15 @@ func (s *Server) newFundInstrument(ctx context.Context, symbol string) (*store.I
 
 // fundInstrument maps a scheme to its instrument row: price = NAV,
 // allocations inferred from its category.
-func fundInstrument(sc market.Scheme) *store.Instrument {
+func fundInstrument(sc market.Scheme) *alex.Instrument {
 	in := sc.Instrument()
 	at := time.Now().UTC()
 	asOf, ok := sc.NAVAsOf()
 	if !ok {
 		asOf = at
 	}
-	source := store.PriceAMFI
-	return &store.Instrument{
+	source := alex.PriceAMFI
+	return &alex.Instrument{
 		Symbol: sc.Symbol, Name: sc.Name, InstrumentType: in.Type, Currency: market.FundCurrency,
 		CurrentPrice: decimal.NewNullDecimal(*sc.NAV), PriceUpdatedAt: &at, PriceAsOf: &asOf, PriceSource: &source,
 		AllocationRegions: in.Regions, AllocationSectors: in.Sectors, AllocationAssetClass: in.AssetClasses,

@@ -386,7 +386,7 @@ func requireSentence(t testing.TB, s string) {
 // field fails the test.
 
 type userJSON struct {
-	ClerkUserID            string             `json:"clerk_user_id"`
+	UserID                 string             `json:"clerk_user_id"`
 	DisplayName            string             `json:"display_name"`
 	YearsUntilRetirement   int                `json:"years_until_retirement"`
 	TargetRetirementIncome float64            `json:"target_retirement_income"`
@@ -404,7 +404,7 @@ type getUserJSON struct {
 
 type accountJSON struct {
 	ID             string    `json:"id"`
-	ClerkUserID    string    `json:"clerk_user_id"`
+	UserID         string    `json:"clerk_user_id"`
 	AccountName    string    `json:"account_name"`
 	AccountPurpose string    `json:"account_purpose"`
 	Currency       string    `json:"currency"`
@@ -579,7 +579,7 @@ type jobStageJSON struct {
 
 type jobJSON struct {
 	ID                string          `json:"id"`
-	ClerkUserID       string          `json:"clerk_user_id"`
+	UserID            string          `json:"clerk_user_id"`
 	JobType           string          `json:"job_type"`
 	Status            string          `json:"status"`
 	Progress          int             `json:"progress"`

@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/store"
 )
 
@@ -115,7 +116,7 @@ func TestInstrumentsWithoutQueryListEveryOne(t *testing.T) {
 		added[fmt.Sprintf("ZZ%03d", i)] = decimal.NewFromInt(1)
 	}
 	_, err := api.store.CreateAccountsWithPositions(t.Context(), "user_ada",
-		[]store.SeedAccount{{Account: store.Account{AccountName: "Many", Currency: "USD"}, Positions: added}})
+		[]store.SeedAccount{{Account: alex.Account{AccountName: "Many", Currency: "USD"}, Positions: added}})
 	require.NoError(t, err)
 
 	all := mustDo[[]instrumentJSON](t, api, http.MethodGet, "/api/instruments", tok, nil, http.StatusOK)

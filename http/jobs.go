@@ -20,7 +20,7 @@ import (
 // Job is the analysis job of the contract.
 type Job struct {
 	ID                string          `json:"id" format:"uuid"`
-	ClerkUserID       string          `json:"clerk_user_id"`
+	UserID            string          `json:"clerk_user_id"`
 	JobType           string          `json:"job_type"`
 	Status            string          `json:"status" enum:"pending,running,completed,failed,cancelled"`
 	Progress          int             `json:"progress" minimum:"0" maximum:"100"`
@@ -76,7 +76,7 @@ type JobStage struct {
 
 func jobOf(j store.Job) Job {
 	out := Job{
-		ID: j.ID, ClerkUserID: j.ClerkUserID, JobType: j.JobType, Status: j.Status,
+		ID: j.ID, UserID: j.UserID, JobType: j.JobType, Status: j.Status,
 		RequestPayload: rawOrNull(j.RequestPayload), ReportPayload: rawOrNull(j.ReportPayload),
 		ChartsPayload: rawOrNull(j.ChartsPayload), RetirementPayload: rawOrNull(j.RetirementPayload),
 		SummaryPayload: rawOrNull(j.SummaryPayload), ErrorMessage: j.ErrorMessage, Error: j.ErrorMessage,

@@ -36,7 +36,7 @@ func viewOf(j store.Job) (jobView, error) {
 	if err != nil {
 		return jobView{}, err
 	}
-	v := jobView{owner: j.ClerkUserID, etag: etagOf(j), body: body}
+	v := jobView{owner: j.UserID, etag: etagOf(j), body: body}
 	if seen := asAlexSees(job); seen.Status != job.Status {
 		alexBody, err := encodeJSON(seen)
 		if err != nil {

@@ -8,7 +8,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/alex-advisor/alex"
-	"github.com/alex-advisor/alex/store"
 )
 
 // Instrument is the instrument of the contract.
@@ -29,7 +28,7 @@ type Instrument struct {
 	SectorAllocation     map[string]float64 `json:"sector_allocation" doc:"The same as allocation_sectors"`
 }
 
-func instrumentOf(in store.Instrument) Instrument {
+func instrumentOf(in alex.Instrument) Instrument {
 	return Instrument{
 		Symbol:               in.Symbol,
 		Name:                 in.Name,
@@ -78,7 +77,7 @@ type Position struct {
 	Instrument     Instrument `json:"instrument"`
 }
 
-func positionOf(p store.Position) Position {
+func positionOf(p alex.Position) Position {
 	return Position{
 		ID:             p.ID,
 		AccountID:      p.AccountID,
@@ -94,7 +93,7 @@ func positionOf(p store.Position) Position {
 	}
 }
 
-func positionsOf(ps []store.Position) []Position {
+func positionsOf(ps []alex.Position) []Position {
 	out := make([]Position, len(ps))
 	for i, p := range ps {
 		out[i] = positionOf(p)

@@ -30,7 +30,7 @@ func TestAPIAliasServesTheSameRoutes(t *testing.T) {
 	require.True(t, first.Created)
 	again := mustDo[getUserJSON](t, api, http.MethodGet, "/api/v1/user", tok, nil, http.StatusOK)
 	require.False(t, again.Created)
-	require.Equal(t, first.User.ClerkUserID, again.User.ClerkUserID)
+	require.Equal(t, first.User.UserID, again.User.UserID)
 	u := mustDo[userJSON](t, api, http.MethodPut, "/api/user", tok, map[string]any{"years_until_retirement": 12}, http.StatusOK)
 	require.Equal(t, 12, u.YearsUntilRetirement)
 

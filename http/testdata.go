@@ -5,6 +5,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/store"
 )
 
@@ -33,15 +34,15 @@ func sampleAccounts() []store.SeedAccount {
 	}
 	return []store.SeedAccount{
 		{
-			Account:   store.Account{AccountName: "401k Long-term", AccountPurpose: "Long-term retirement savings", CashBalance: decimal.NewFromInt(5000)},
+			Account:   alex.Account{AccountName: "401k Long-term", AccountPurpose: "Long-term retirement savings", CashBalance: decimal.NewFromInt(5000)},
 			Positions: qty(map[string]int64{"SPY": 150, "VTI": 100, "BND": 200, "QQQ": 75, "IWM": 50}),
 		},
 		{
-			Account:   store.Account{AccountName: "Roth IRA", AccountPurpose: "Tax-free retirement growth", CashBalance: decimal.NewFromInt(2500)},
+			Account:   alex.Account{AccountName: "Roth IRA", AccountPurpose: "Tax-free retirement growth", CashBalance: decimal.NewFromInt(2500)},
 			Positions: qty(map[string]int64{"VTI": 80, "VXUS": 60, "VNQ": 40, "GLD": 25, "TLT": 30, "VIG": 45}),
 		},
 		{
-			Account:   store.Account{AccountName: "Brokerage Account", AccountPurpose: "General investing", CashBalance: decimal.NewFromInt(10000)},
+			Account:   alex.Account{AccountName: "Brokerage Account", AccountPurpose: "General investing", CashBalance: decimal.NewFromInt(10000)},
 			Positions: qty(map[string]int64{"TSLA": 15, "AAPL": 50, "AMZN": 10, "NVDA": 25, "MSFT": 30, "GOOGL": 20}),
 		},
 	}

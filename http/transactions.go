@@ -28,13 +28,13 @@ type Transaction struct {
 	CreatedAt     time.Time `json:"created_at"`
 }
 
-func transactionOf(t store.Transaction) Transaction {
+func transactionOf(t alex.Transaction) Transaction {
 	out := Transaction{
 		ID: t.ID, AccountID: t.AccountID, Side: t.Side, PriceCurrency: t.PriceCurrency,
 		FXRate: t.FXRate.InexactFloat64(), FXAsOf: dateString(t.FXAsOf),
 		Amount: t.Amount.InexactFloat64(), Currency: t.Currency, CreatedAt: t.CreatedAt,
 	}
-	if t.Side != store.SideDeposit {
+	if t.Side != alex.SideDeposit {
 		qty, price := t.Quantity.InexactFloat64(), t.Price.InexactFloat64()
 		out.Symbol, out.Quantity, out.Price = &t.Symbol, &qty, &price
 	}

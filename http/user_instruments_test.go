@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/store"
 )
 
@@ -67,7 +68,7 @@ func TestUserAddedSymbolIsPrivateUntilAProviderQuotesIt(t *testing.T) {
 
 	price := decimal.NewFromFloat(12.5)
 	require.NoError(t, api.store.UpdateInstruments(t.Context(), []store.InstrumentUpdate{{Symbol: "ZZQX", Price: &price,
-		Currency: "USD", PriceAt: time.Now(), AsOf: time.Now(), Source: store.PriceMarket}}))
+		Currency: "USD", PriceAt: time.Now(), AsOf: time.Now(), Source: alex.PriceMarket}}))
 	inList, inSearch = listed(t, api, cat, "ZZQX")
 	require.True(t, inList && inSearch, "a provider's quote makes it public")
 	in := mustDo[instrumentJSON](t, api, http.MethodGet, "/api/v1/instruments/ZZQX", cat, nil, http.StatusOK)
@@ -100,7 +101,7 @@ func TestUserAddedSymbolsAreCappedPerUser(t *testing.T) {
 		added[fmt.Sprintf("ZZ%03d", i)] = decimal.NewFromInt(1)
 	}
 	accs, err := api.store.CreateAccountsWithPositions(t.Context(), "user_ann",
-		[]store.SeedAccount{{Account: store.Account{AccountName: "Many", Currency: "USD"}, Positions: added}})
+		[]store.SeedAccount{{Account: alex.Account{AccountName: "Many", Currency: "USD"}, Positions: added}})
 	require.NoError(t, err)
 	acc := accs[0].ID
 

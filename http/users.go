@@ -14,7 +14,7 @@ import (
 
 // User is the user of the contract.
 type User struct {
-	ClerkUserID            string             `json:"clerk_user_id"`
+	UserID                 string             `json:"clerk_user_id"`
 	DisplayName            string             `json:"display_name"`
 	YearsUntilRetirement   int                `json:"years_until_retirement"`
 	TargetRetirementIncome float64            `json:"target_retirement_income"`
@@ -25,9 +25,9 @@ type User struct {
 	UpdatedAt              time.Time          `json:"updated_at"`
 }
 
-func userOf(u store.User) User {
+func userOf(u alex.User) User {
 	return User{
-		ClerkUserID:            u.ClerkUserID,
+		UserID:                 u.ID,
 		DisplayName:            u.DisplayName,
 		YearsUntilRetirement:   u.YearsUntilRetirement,
 		TargetRetirementIncome: u.TargetRetirementIncome.InexactFloat64(),
@@ -64,9 +64,9 @@ type updateUserInput struct {
 // UserEcho are the read-only fields of a User that a PUT may carry: see
 // AccountEcho.
 type UserEcho struct {
-	ClerkUserID any `json:"clerk_user_id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
-	CreatedAt   any `json:"created_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
-	UpdatedAt   any `json:"updated_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	UserID    any `json:"clerk_user_id,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	CreatedAt any `json:"created_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
+	UpdatedAt any `json:"updated_at,omitempty" readOnly:"true" doc:"Read-only; ignored"`
 }
 
 // Resolve checks the targets along with the schema's checks, so that a 422
@@ -108,7 +108,7 @@ func displayName(ctx context.Context) string {
 	return "New User"
 }
 
-func (s *Server) ensureUser(ctx context.Context) (store.User, bool, error) {
+func (s *Server) ensureUser(ctx context.Context) (alex.User, bool, error) {
 	return s.cfg.Store.GetOrCreateUser(ctx, userID(ctx), displayName(ctx))
 }
 

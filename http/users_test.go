@@ -30,7 +30,7 @@ func TestGetUserCreatesWithDefaultsOnFirstCall(t *testing.T) {
 	first := decodeStrict[getUserJSON](t, raw)
 	require.True(t, first.Created)
 	u := first.User
-	require.Equal(t, "user_ada", u.ClerkUserID)
+	require.Equal(t, "user_ada", u.UserID)
 	require.Equal(t, "Name of user_ada", u.DisplayName)
 	require.Equal(t, 20, u.YearsUntilRetirement)
 	require.Equal(t, 60000.0, u.TargetRetirementIncome)
@@ -41,7 +41,7 @@ func TestGetUserCreatesWithDefaultsOnFirstCall(t *testing.T) {
 
 	second := mustDo[getUserJSON](t, api, http.MethodGet, "/api/v1/user", tok, nil, http.StatusOK)
 	require.False(t, second.Created)
-	require.Equal(t, u.ClerkUserID, second.User.ClerkUserID)
+	require.Equal(t, u.UserID, second.User.UserID)
 	require.True(t, u.CreatedAt.Equal(second.User.CreatedAt), "the second call reads the same user")
 	require.Equal(t, u.DisplayName, second.User.DisplayName)
 }
@@ -107,7 +107,7 @@ func TestUpdateUserPartial(t *testing.T) {
 		"clerk_user_id": "user_someone_else",
 		"created_at":    "2000-01-01T00:00:00Z",
 	}, http.StatusOK)
-	require.Equal(t, "user_ada", u.ClerkUserID)
+	require.Equal(t, "user_ada", u.UserID)
 	require.Equal(t, "Ada L.", u.DisplayName)
 	require.Equal(t, 15, u.YearsUntilRetirement, "kept from the first update")
 	require.Equal(t, 85000.5, u.TargetRetirementIncome)

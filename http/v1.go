@@ -289,7 +289,7 @@ func (s *Server) v1Buy(ctx context.Context, in *v1BuyInput) (*v1MessageOutput, e
 
 // boughtMessage tells the buyer what was bought at which NAV, and, when the
 // NAV they saw is not the one used, says so.
-func boughtMessage(code string, tr store.Transaction, seen *float64) string {
+func boughtMessage(code string, tr alex.Transaction, seen *float64) string {
 	nav := fmt.Sprintf("NAV %s %s", tr.Price.String(), tr.PriceCurrency)
 	if seen != nil && !decimal.NewFromFloat(*seen).Equal(tr.Price) {
 		nav = fmt.Sprintf("the current NAV %s %s (not %s, the NAV sent)", tr.Price.String(), tr.PriceCurrency,
@@ -358,7 +358,7 @@ func (s *Server) v1Portfolio(ctx context.Context, _ *struct{}) (*v1PortfolioOutp
 
 // v1HoldingOf is false for a position that is no fund scheme's (one added
 // to the fund account through /api).
-func (s *Server) v1HoldingOf(ctx context.Context, acct store.Account, h store.FundHolding) (V1Holding, bool) {
+func (s *Server) v1HoldingOf(ctx context.Context, acct alex.Account, h store.FundHolding) (V1Holding, bool) {
 	p, in := h.Position, h.Position.Instrument
 	code, ok := alex.FundSchemeCode(p.Symbol)
 	if !ok {

@@ -17,32 +17,27 @@ type Queue struct {
 	client    *asynq.Client
 	inspector *asynq.Inspector
 	rdb       redis.UniversalClient
-	rdbOpts   *redis.Options
+	rdbOpts   RedisOptions
 	connOpt   asynq.RedisConnOpt
 }
 
 // callTimeout bounds every Redis call made on a request's behalf.
 const callTimeout = 2 * time.Second
 
-// Open connects to the Redis at url (redis://...).
+// Open connects to the Redis that url (REDIS_URL) names: one node,
+// Sentinel or Cluster (see ParseRedisURL).
 func Open(url string) (*Queue, error) {
-	connOpt, err := asynq.ParseRedisURI(url)
+	opts, err := ParseRedisURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("parse REDIS_URL: %w", err)
+		return nil, err
 	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("parse REDIS_URL: %w", err)
-	}
-	opts.DialTimeout = callTimeout
-	opts.ReadTimeout = callTimeout
-	opts.WriteTimeout = callTimeout
+	opts.setTimeouts(callTimeout)
 	return &Queue{
-		client:    asynq.NewClient(connOpt),
-		inspector: asynq.NewInspector(connOpt),
-		rdb:       redis.NewClient(opts),
+		client:    asynq.NewClient(opts.Asynq),
+		inspector: asynq.NewInspector(opts.Asynq),
+		rdb:       opts.NewClient(),
 		rdbOpts:   opts,
-		connOpt:   connOpt,
+		connOpt:   opts.Asynq,
 	}, nil
 }
 

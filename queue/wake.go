@@ -50,14 +50,10 @@ func (q *Queue) Wake(ctx context.Context, msgs ...string) error {
 
 // Wakeups is a worker's wait for wake-ups, on a connection of its own so
 // that Close interrupts a wait.
-type Wakeups struct{ rdb *redis.Client }
+type Wakeups struct{ rdb redis.UniversalClient }
 
 // Wakeups opens a wait for wake-ups.
-func (q *Queue) Wakeups() *Wakeups {
-	opts := *q.rdbOpts
-	opts.PoolSize, opts.MinIdleConns, opts.MaxIdleConns = 1, 0, 1
-	return &Wakeups{rdb: redis.NewClient(&opts)}
-}
+func (q *Queue) Wakeups() *Wakeups { return &Wakeups{rdb: q.rdbOpts.NewClient()} }
 
 // ErrNoWakeup is Next's answer when no wake-up came within its wait.
 var ErrNoWakeup = errors.New("no wake-up")

@@ -14,7 +14,7 @@ import (
 // Accounts lists a user's accounts, newest first.
 func (s *Store) Accounts(ctx context.Context, userID string) ([]Account, error) {
 	accounts := []Account{}
-	err := s.db.WithContext(ctx).Where("clerk_user_id = ?", userID).
+	err := s.db.WithContext(ctx).Where("user_id = ?", userID).
 		Order("created_at DESC, id DESC").Find(&accounts).Error
 	return accounts, translate(err, "Accounts")
 }
@@ -25,11 +25,11 @@ func (s *Store) Account(ctx context.Context, userID, id string) (Account, error)
 	if !isUUID(id) {
 		return a, notFound("Account")
 	}
-	err := s.db.WithContext(ctx).First(&a, "id = ? AND clerk_user_id = ?", id, userID).Error
+	err := s.db.WithContext(ctx).First(&a, "id = ? AND user_id = ?", id, userID).Error
 	return a, translate(err, "Account")
 }
 
-// CreateAccount stores a new account of a.ClerkUserID.
+// CreateAccount stores a new account of a.UserID.
 func (s *Store) CreateAccount(ctx context.Context, a Account) (Account, error) {
 	a.ID = uuid.NewString()
 	err := s.db.WithContext(ctx).Create(&a).Error
@@ -65,7 +65,7 @@ func (s *Store) UpdateAccount(ctx context.Context, userID, id string, upd Accoun
 	if upd.CashInterest != nil {
 		set["cash_interest"] = *upd.CashInterest
 	}
-	q := s.db.WithContext(ctx).Where("id = ? AND clerk_user_id = ?", id, userID)
+	q := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID)
 	if upd.Currency != nil {
 		set["currency"] = *upd.Currency
 		q = q.Where("(currency = ? OR NOT EXISTS (SELECT 1 FROM positions p WHERE p.account_id = accounts.id))", *upd.Currency)
@@ -89,7 +89,7 @@ func (s *Store) DeleteAccount(ctx context.Context, userID, id string) error {
 	if !isUUID(id) {
 		return notFound("Account")
 	}
-	res := s.db.WithContext(ctx).Where("id = ? AND clerk_user_id = ?", id, userID).Delete(&Account{})
+	res := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&Account{})
 	if res.Error != nil {
 		return translate(res.Error, "Account")
 	}
@@ -101,7 +101,7 @@ func (s *Store) DeleteAccount(ctx context.Context, userID, id string) error {
 
 // DeleteAccounts deletes every account of the user and says how many.
 func (s *Store) DeleteAccounts(ctx context.Context, userID string) (int64, error) {
-	res := s.db.WithContext(ctx).Where("clerk_user_id = ?", userID).Delete(&Account{})
+	res := s.db.WithContext(ctx).Where("user_id = ?", userID).Delete(&Account{})
 	return res.RowsAffected, translate(res.Error, "Accounts")
 }
 
@@ -119,7 +119,7 @@ func (s *Store) CreateAccountsWithPositions(ctx context.Context, userID string, 
 		for _, seed := range seeds {
 			a := seed.Account
 			a.ID = uuid.NewString()
-			a.ClerkUserID = userID
+			a.UserID = userID
 			if err := tx.Create(&a).Error; err != nil {
 				return err
 			}

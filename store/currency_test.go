@@ -27,14 +27,14 @@ func TestCostBasisKeepsTheTradeDayRate(t *testing.T) {
 	s := storetest.MustOpenDB(t)
 	_, _, err := s.GetOrCreateUser(ctx, "user_yen", "Yen")
 	require.NoError(t, err)
-	a, err := s.CreateAccount(ctx, store.Account{ClerkUserID: "user_yen", AccountName: "US", CashBalance: decimal.NewFromInt(10000)})
+	a, err := s.CreateAccount(ctx, alex.Account{UserID: "user_yen", AccountName: "US", CashBalance: decimal.NewFromInt(10000)})
 	require.NoError(t, err)
 	require.Equal(t, "USD", a.Currency)
 	price := decimal.NewFromInt(3000)
 	_, err = s.UpsertPosition(ctx, "user_yen", a.ID, "7203T", decimal.NewFromInt(1)) // creates the instrument
 	require.NoError(t, err)
 	require.NoError(t, s.UpdateInstruments(ctx, []store.InstrumentUpdate{{Symbol: "7203T", Price: &price, Currency: "JPY",
-		PriceAt: time.Now(), AsOf: time.Now(), Source: store.PriceMarket}}))
+		PriceAt: time.Now(), AsOf: time.Now(), Source: alex.PriceMarket}}))
 
 	tradeDay := ratesOn(20, "157.5") // 1 JPY = 1/150 USD
 	qty := decimal.NewFromInt(10)
@@ -69,7 +69,7 @@ func TestAccountCurrencyChangesOnlyWithoutPositions(t *testing.T) {
 	s := storetest.MustOpenDB(t)
 	_, _, err := s.GetOrCreateUser(ctx, "user_cur", "Cur")
 	require.NoError(t, err)
-	a, err := s.CreateAccount(ctx, store.Account{ClerkUserID: "user_cur", AccountName: "A"})
+	a, err := s.CreateAccount(ctx, alex.Account{UserID: "user_cur", AccountName: "A"})
 	require.NoError(t, err)
 	eur := "EUR"
 	a, err = s.UpdateAccount(ctx, "user_cur", a.ID, store.AccountUpdate{Currency: &eur})

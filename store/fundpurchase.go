@@ -45,7 +45,7 @@ func (s *Store) BuyFundUnits(ctx context.Context, p FundPurchase) (Account, Tran
 		if acct, err = fundAccount(tx, p.UserID, p.Currency); err != nil {
 			return err
 		}
-		t := Trade{UserID: p.UserID, AccountID: acct.ID, Side: SideBuy, Symbol: p.Symbol,
+		t := Trade{UserID: p.UserID, AccountID: acct.ID, Side: alex.SideBuy, Symbol: p.Symbol,
 			Quantity: &p.Units, Rates: p.Rates, NewInstrument: p.NewInstrument}
 		if tr, err = priceTrade(ctx, tx, t, acct.Currency); err != nil {
 			return err
@@ -73,10 +73,10 @@ func (s *Store) BuyFundUnits(ctx context.Context, p FundPurchase) (Account, Tran
 // unique index on fund accounts makes a concurrent first purchase wait for
 // this one and then find its account.
 func fundAccount(tx *gorm.DB, userID, currency string) (Account, error) {
-	a := Account{ID: uuid.NewString(), ClerkUserID: userID, AccountName: fundAccountName,
+	a := Account{ID: uuid.NewString(), UserID: userID, AccountName: fundAccountName,
 		AccountPurpose: fundAccountPurpose, Currency: currency, FundAccount: true}
 	err := tx.Clauses(clause.OnConflict{
-		Columns:     []clause.Column{{Name: "clerk_user_id"}},
+		Columns:     []clause.Column{{Name: "user_id"}},
 		TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "fund_account"}}},
 		DoNothing:   true,
 	}).Create(&a).Error
@@ -84,14 +84,14 @@ func fundAccount(tx *gorm.DB, userID, currency string) (Account, error) {
 		return Account{}, err
 	}
 	var found Account
-	return found, tx.First(&found, "clerk_user_id = ? AND fund_account", userID).Error
+	return found, tx.First(&found, "user_id = ? AND fund_account", userID).Error
 }
 
 // deposit records a deposit of what the priced buy tr costs and adds it to
 // the account's cash; it returns when the deposit was made.
 func deposit(tx *gorm.DB, tr Transaction) (time.Time, error) {
 	d := Transaction{
-		ID: uuid.NewString(), AccountID: tr.AccountID, ClerkUserID: tr.ClerkUserID, Side: SideDeposit,
+		ID: uuid.NewString(), AccountID: tr.AccountID, UserID: tr.UserID, Side: alex.SideDeposit,
 		PriceCurrency: tr.Currency, FXRate: decimal.NewFromInt(1), Amount: tr.Amount, Currency: tr.Currency,
 		CreatedAt: now(),
 	}
@@ -117,7 +117,7 @@ type FundHolding struct {
 // has bought no fund units.
 func (s *Store) FundHoldings(ctx context.Context, userID string) (acct Account, holdings []FundHolding, found bool, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.First(&acct, "clerk_user_id = ? AND fund_account", userID).Error
+		err := tx.First(&acct, "user_id = ? AND fund_account", userID).Error
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (s *Store) FundHoldings(ctx context.Context, userID string) (acct Account, 
 			return err
 		}
 		var trades []Transaction
-		if err := tx.Select(transactionColumns).Where("account_id = ? AND side IN ?", acct.ID, []string{SideBuy, SideSell}).
+		if err := tx.Select(transactionColumns).Where("account_id = ? AND side IN ?", acct.ID, []string{alex.SideBuy, alex.SideSell}).
 			Order("created_at, id").Find(&trades).Error; err != nil {
 			return err
 		}
@@ -161,9 +161,9 @@ func averageCosts(trades []Transaction) map[string]heldCost {
 	for _, t := range trades {
 		h := out[t.Symbol]
 		switch t.Side {
-		case SideBuy:
+		case alex.SideBuy:
 			h.units, h.cost = h.units.Add(t.Quantity), h.cost.Add(t.Amount)
-		case SideSell:
+		case alex.SideSell:
 			if h.units.IsPositive() {
 				h.cost = h.cost.Sub(h.cost.Mul(t.Quantity).Div(h.units))
 			}

@@ -14,12 +14,12 @@ import (
 	"github.com/alex-advisor/alex/store/storetest"
 )
 
-func hdfcLargeCap() *store.Instrument {
-	return &store.Instrument{
+func hdfcLargeCap() *alex.Instrument {
+	return &alex.Instrument{
 		Name: "HDFC Large Cap Fund - Growth Option - Direct Plan", InstrumentType: "mutual_fund", Currency: "INR",
 		CurrentPrice:         decimal.NewNullDecimal(decimal.RequireFromString("25.5")),
-		AllocationAssetClass: store.Allocation{"equity": 100}, AllocationRegions: store.Allocation{"asia": 100},
-		AllocationSectors: store.Allocation{"diversified": 100}, AllocationInferred: true,
+		AllocationAssetClass: alex.Allocation{"equity": 100}, AllocationRegions: alex.Allocation{"asia": 100},
+		AllocationSectors: alex.Allocation{"diversified": 100}, AllocationInferred: true,
 	}
 }
 
@@ -61,10 +61,10 @@ func TestConcurrentFirstFundPurchasesShareOneAccount(t *testing.T) {
 	for i, tr := range page.Transactions {
 		assert.Equal(t, "51", tr.Amount.String())
 		if i%2 == 0 {
-			assert.Equal(t, store.SideBuy, tr.Side, "newest first: the buy, then its deposit")
+			assert.Equal(t, alex.SideBuy, tr.Side, "newest first: the buy, then its deposit")
 			assert.Equal(t, "MF119063", tr.Symbol)
 		} else {
-			assert.Equal(t, store.SideDeposit, tr.Side)
+			assert.Equal(t, alex.SideDeposit, tr.Side)
 			assert.Empty(t, tr.Symbol)
 			assert.True(t, tr.Quantity.IsZero())
 		}
@@ -108,7 +108,7 @@ func TestFundHoldingsCost(t *testing.T) {
 		Units: decimal.NewFromInt(4), Currency: "INR", NewInstrument: hdfcLargeCap()})
 	require.NoError(t, err)
 	one := decimal.NewFromInt(1)
-	_, err = s.ExecuteTrade(ctx, store.Trade{UserID: "user_1", AccountID: a.ID, Side: store.SideSell, Symbol: "MF119063", Quantity: &one})
+	_, err = s.ExecuteTrade(ctx, store.Trade{UserID: "user_1", AccountID: a.ID, Side: alex.SideSell, Symbol: "MF119063", Quantity: &one})
 	require.NoError(t, err)
 
 	_, holdings, _, err := s.FundHoldings(ctx, "user_1")

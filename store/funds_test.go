@@ -21,13 +21,13 @@ func TestTradeCreatesTheNewInstrumentInItsTransaction(t *testing.T) {
 	s := storetest.MustOpenDB(t)
 	_, _, err := s.GetOrCreateUser(ctx, "user_1", "One")
 	require.NoError(t, err)
-	a, err := s.CreateAccount(ctx, store.Account{ClerkUserID: "user_1", AccountName: "A", CashBalance: decimal.NewFromInt(100)})
+	a, err := s.CreateAccount(ctx, alex.Account{UserID: "user_1", AccountName: "A", CashBalance: decimal.NewFromInt(100)})
 	require.NoError(t, err)
-	fund := &store.Instrument{
+	fund := &alex.Instrument{
 		Name: "HDFC Large Cap Fund - Growth Option - Direct Plan", InstrumentType: "mutual_fund",
 		CurrentPrice:         decimal.NewNullDecimal(decimal.RequireFromString("25.5")),
-		AllocationAssetClass: store.Allocation{"equity": 100}, AllocationRegions: store.Allocation{"asia": 100},
-		AllocationSectors: store.Allocation{"diversified": 100}, AllocationInferred: true,
+		AllocationAssetClass: alex.Allocation{"equity": 100}, AllocationRegions: alex.Allocation{"asia": 100},
+		AllocationSectors: alex.Allocation{"diversified": 100}, AllocationInferred: true,
 	}
 	units := decimal.NewFromInt(10)
 
@@ -43,7 +43,7 @@ func TestTradeCreatesTheNewInstrumentInItsTransaction(t *testing.T) {
 	in, err := s.Instrument(ctx, "MF119063")
 	require.NoError(t, err)
 	assert.Equal(t, "mutual_fund", in.InstrumentType)
-	assert.Equal(t, store.Allocation{"equity": 100}, in.AllocationAssetClass)
+	assert.Equal(t, alex.Allocation{"equity": 100}, in.AllocationAssetClass)
 
 	// A later trade keeps the instrument as it is: its price is the NAV the
 	// refresh recorded, not the one the buyer's request carried.

@@ -23,7 +23,7 @@ const MaxPrivateInstruments = 100
 // symbol holds the same row; it carries nothing of the first: its name and
 // type come from the symbol). No user ("") sees the public ones only.
 const visibleTo = `(instruments.owner_user_id IS NULL OR instruments.owner_user_id = ? OR instruments.symbol IN
-	(SELECT p.symbol FROM positions p JOIN accounts a ON a.id = p.account_id WHERE a.clerk_user_id = ?))`
+	(SELECT p.symbol FROM positions p JOIN accounts a ON a.id = p.account_id WHERE a.user_id = ?))`
 
 // InstrumentFilter narrows SearchInstruments.
 type InstrumentFilter struct {
@@ -105,14 +105,14 @@ func ensureInstrument(tx *gorm.DB, userID, symbol string) error {
 // yet when they hold MaxPrivateInstruments already. The user's row is
 // locked first, so two additions at once cannot both take the last place.
 func checkPrivateInstrumentCap(tx *gorm.DB, userID, symbol string) error {
-	if err := tx.Exec("SELECT 1 FROM users WHERE clerk_user_id = ?"+lockRow(tx, "FOR UPDATE"), userID).Error; err != nil {
+	if err := tx.Exec("SELECT 1 FROM users WHERE id = ?"+lockRow(tx, "FOR UPDATE"), userID).Error; err != nil {
 		return err
 	}
 	var held []string
 	err := tx.Raw(`SELECT DISTINCT p.symbol FROM positions p
 		JOIN accounts a ON a.id = p.account_id
 		JOIN instruments i ON i.symbol = p.symbol
-		WHERE a.clerk_user_id = ? AND i.owner_user_id IS NOT NULL`, userID).Scan(&held).Error
+		WHERE a.user_id = ? AND i.owner_user_id IS NOT NULL`, userID).Scan(&held).Error
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ type HeldInstrument struct {
 func (s *Store) MostHeldInstruments(ctx context.Context) ([]HeldInstrument, error) {
 	held := []HeldInstrument{}
 	err := s.db.WithContext(ctx).Raw(`SELECT i.symbol, i.instrument_type,
-			CASE WHEN i.owner_user_id IS NULL THEN count(DISTINCT a.clerk_user_id) ELSE 1 END AS holders
+			CASE WHEN i.owner_user_id IS NULL THEN count(DISTINCT a.user_id) ELSE 1 END AS holders
 		FROM positions p
 		JOIN accounts a ON a.id = p.account_id
 		JOIN instruments i ON i.symbol = p.symbol

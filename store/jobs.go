@@ -60,7 +60,7 @@ func StageByName(name string) (Stage, bool) {
 // Job is a row of jobs.
 type Job struct {
 	ID                string `gorm:"primaryKey"`
-	ClerkUserID       string
+	UserID            string
 	JobType           string
 	Status            string
 	RequestPayload    []byte
@@ -126,7 +126,7 @@ func (s *Store) CreateJob(ctx context.Context, nj NewJob) (job Job, task *Outbox
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The user row serializes this user's submits: the active count and
 		// the idempotency key are read under it.
-		if err := tx.Exec("SELECT 1 FROM users WHERE clerk_user_id = ?"+lockRow(tx, "FOR NO KEY UPDATE"), nj.UserID).Error; err != nil {
+		if err := tx.Exec("SELECT 1 FROM users WHERE id = ?"+lockRow(tx, "FOR NO KEY UPDATE"), nj.UserID).Error; err != nil {
 			return err
 		}
 		if nj.IdempotencyKey != "" {
@@ -137,7 +137,7 @@ func (s *Store) CreateJob(ctx context.Context, nj NewJob) (job Job, task *Outbox
 			}
 		}
 		var active int64
-		if err := tx.Model(&Job{}).Where("clerk_user_id = ? AND status IN ?", nj.UserID, []string{StatusPending, StatusRunning}).
+		if err := tx.Model(&Job{}).Where("user_id = ? AND status IN ?", nj.UserID, []string{StatusPending, StatusRunning}).
 			Count(&active).Error; err != nil {
 			return err
 		}
@@ -170,7 +170,7 @@ func idempotentJob(tx *gorm.DB, nj NewJob) (string, error) {
 		RequestPayload string
 	}
 	err := tx.Raw(`SELECT k.job_id, j.request_payload FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id
-		WHERE k.clerk_user_id = ? AND k.key = ? AND k.created_at > ?`,
+		WHERE k.user_id = ? AND k.key = ? AND k.created_at > ?`,
 		nj.UserID, nj.IdempotencyKey, now().Add(-idempotencyWindow)).Scan(&found).Error
 	if err != nil || len(found) == 0 {
 		return "", err
@@ -202,10 +202,10 @@ func sameJSON(stored string, request json.RawMessage) bool {
 func insertJob(tx *gorm.DB, nj NewJob) (Job, *OutboxTask, error) {
 	at := now()
 	request := requestOf(nj)
-	job := Job{ID: uuid.NewString(), ClerkUserID: nj.UserID, JobType: nj.JobType, Status: StatusPending,
+	job := Job{ID: uuid.NewString(), UserID: nj.UserID, JobType: nj.JobType, Status: StatusPending,
 		RequestPayload: request, CreatedAt: at, UpdatedAt: at}
-	if err := tx.Exec(`INSERT INTO jobs (id, clerk_user_id, job_type, status, request_payload, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, job.ID, job.ClerkUserID, job.JobType, job.Status, string(request), at, at).Error; err != nil {
+	if err := tx.Exec(`INSERT INTO jobs (id, user_id, job_type, status, request_payload, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, job.ID, job.UserID, job.JobType, job.Status, string(request), at, at).Error; err != nil {
 		return Job{}, nil, err
 	}
 	for _, st := range Stages {
@@ -216,8 +216,8 @@ func insertJob(tx *gorm.DB, nj NewJob) (Job, *OutboxTask, error) {
 		return Job{}, nil, err
 	}
 	if nj.IdempotencyKey != "" {
-		if err := tx.Exec(`INSERT INTO idempotency_keys (clerk_user_id, key, job_id, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (clerk_user_id, key) DO UPDATE SET job_id = excluded.job_id, created_at = excluded.created_at`,
+		if err := tx.Exec(`INSERT INTO idempotency_keys (user_id, key, job_id, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (user_id, key) DO UPDATE SET job_id = excluded.job_id, created_at = excluded.created_at`,
 			nj.UserID, nj.IdempotencyKey, job.ID, at).Error; err != nil {
 			return Job{}, nil, err
 		}
@@ -247,18 +247,18 @@ func (s *Store) Job(ctx context.Context, userID, id string) (Job, error) {
 	if !isUUID(id) {
 		return Job{}, notFound("Job")
 	}
-	return servedJob(s.db.WithContext(ctx), "id = ? AND clerk_user_id = ?", id, userID)
+	return servedJob(s.db.WithContext(ctx), "id = ? AND user_id = ?", id, userID)
 }
 
 // servedJob reads the job that where selects, with its stages, without the
 // snapshot.
 func servedJob(db *gorm.DB, where string, args ...any) (Job, error) {
 	var j Job
-	err := db.Raw(`SELECT id, clerk_user_id, job_type, status, request_payload, report_payload,
+	err := db.Raw(`SELECT id, user_id, job_type, status, request_payload, report_payload,
 			charts_payload, retirement_payload, summary_payload, warnings, error_message, created_at,
 			started_at, completed_at, updated_at
 		FROM jobs WHERE `+where, args...).Row().
-		Scan(&j.ID, &j.ClerkUserID, &j.JobType, &j.Status, &j.RequestPayload, &j.ReportPayload,
+		Scan(&j.ID, &j.UserID, &j.JobType, &j.Status, &j.RequestPayload, &j.ReportPayload,
 			&j.ChartsPayload, &j.RetirementPayload, &j.SummaryPayload, &j.Warnings, &j.ErrorMessage, &j.CreatedAt,
 			&j.StartedAt, &j.CompletedAt, &j.UpdatedAt)
 	if err != nil {
@@ -316,7 +316,7 @@ type JobPage struct {
 
 // Jobs lists the user's jobs, newest first, after cursor.
 func (s *Store) Jobs(ctx context.Context, userID, cursor string, limit int) (JobPage, error) {
-	q := s.db.WithContext(ctx).Preload("JobStages", orderStages).Omit(unserved).Where("clerk_user_id = ?", userID)
+	q := s.db.WithContext(ctx).Preload("JobStages", orderStages).Omit(unserved).Where("user_id = ?", userID)
 	jobs, next, err := newestFirst(q, cursor, limit, "Jobs", func(j Job) (time.Time, string) { return j.CreatedAt, j.ID })
 	return JobPage{Jobs: jobs, NextCursor: next}, err
 }
@@ -324,18 +324,23 @@ func (s *Store) Jobs(ctx context.Context, userID, cursor string, limit int) (Job
 // CancelJob cancels one of the user's unfinished jobs: no further stage runs.
 // A finished job is ECONFLICT.
 func (s *Store) CancelJob(ctx context.Context, userID, id string) (Job, error) {
-	j, err := s.Job(ctx, userID, id)
-	if err != nil {
+	if _, err := s.Job(ctx, userID, id); err != nil {
 		return Job{}, err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE jobs SET status = 'cancelled', completed_at = ?, updated_at = ?
 			WHERE id = ? AND status IN ('pending', 'running')`, now(), now(), id)
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return alex.Errorf(alex.ECONFLICT, "The job has already %s.", j.Status)
+			// Read again: the job may have finished since the read above,
+			// which then still saw it running.
+			var status string
+			if err := tx.Raw("SELECT status FROM jobs WHERE id = ?", id).Scan(&status).Error; err != nil {
+				return err
+			}
+			return alex.Errorf(alex.ECONFLICT, "The job has already %s.", status)
 		}
 		return tx.Exec(`UPDATE job_stages SET status = 'cancelled', updated_at = ?
 			WHERE job_id = ? AND status IN ('pending', 'running')`, now(), id).Error

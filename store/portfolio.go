@@ -7,6 +7,8 @@ import (
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
+
+	"github.com/alex-advisor/alex"
 )
 
 // Holdings is everything the planner snapshots of a user: the user, the
@@ -23,17 +25,17 @@ type Holdings struct {
 func (s *Store) HoldingsOf(ctx context.Context, userID string) (Holdings, error) {
 	h := Holdings{Positions: map[string][]Position{}}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.First(&h.User, "clerk_user_id = ?", userID).Error; err != nil {
+		if err := tx.First(&h.User, "id = ?", userID).Error; err != nil {
 			return err
 		}
-		if err := tx.Where("clerk_user_id = ?", userID).Order("created_at DESC, id DESC").Find(&h.Accounts).Error; err != nil {
+		if err := tx.Where("user_id = ?", userID).Order("created_at DESC, id DESC").Find(&h.Accounts).Error; err != nil {
 			return err
 		}
 		// A position at 0 is kept for its owner to edit but holds nothing:
 		// no analysis values, prices or warns about it.
 		var positions []Position
 		if err := tx.Preload("Instrument").
-			Where("quantity > 0 AND account_id IN (SELECT id FROM accounts WHERE clerk_user_id = ?)", userID).
+			Where("quantity > 0 AND account_id IN (SELECT id FROM accounts WHERE user_id = ?)", userID).
 			Order("symbol").Find(&positions).Error; err != nil {
 			return err
 		}
@@ -73,7 +75,7 @@ func (s *Store) UpdateInstruments(ctx context.Context, updates []InstrumentUpdat
 					price_as_of = ?, price_source = ?, updated_at = ?,
 					owner_user_id = CASE WHEN ? THEN owner_user_id END WHERE symbol = ?`,
 					*u.Price, u.Currency, u.PriceAt, dateOf(u.AsOf), u.Source, now(),
-					u.Source == PriceUser, u.Symbol).Error; err != nil {
+					u.Source == alex.PriceUser, u.Symbol).Error; err != nil {
 					return err
 				}
 			}

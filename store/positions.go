@@ -29,7 +29,7 @@ func (s *Store) Position(ctx context.Context, userID, id string) (Position, erro
 		return p, notFound("Position")
 	}
 	err := s.db.WithContext(ctx).Preload("Instrument").
-		Joins("JOIN accounts a ON a.id = positions.account_id AND a.clerk_user_id = ?", userID).
+		Joins("JOIN accounts a ON a.id = positions.account_id AND a.user_id = ?", userID).
 		First(&p, "positions.id = ?", id).Error
 	return p, translate(err, "Position")
 }
@@ -70,7 +70,7 @@ func (s *Store) UpdatePositionQuantity(ctx context.Context, userID, id string, q
 		return Position{}, notFound("Position")
 	}
 	res := s.db.WithContext(ctx).Model(&Position{}).
-		Where("id = ? AND account_id IN (SELECT id FROM accounts WHERE clerk_user_id = ?)", id, userID).
+		Where("id = ? AND account_id IN (SELECT id FROM accounts WHERE user_id = ?)", id, userID).
 		Updates(map[string]any{"quantity": qty, "as_of_date": today(), "updated_at": now()})
 	if res.Error != nil {
 		return Position{}, translate(res.Error, "Position")
@@ -87,7 +87,7 @@ func (s *Store) DeletePosition(ctx context.Context, userID, id string) error {
 		return notFound("Position")
 	}
 	res := s.db.WithContext(ctx).
-		Where("id = ? AND account_id IN (SELECT id FROM accounts WHERE clerk_user_id = ?)", id, userID).
+		Where("id = ? AND account_id IN (SELECT id FROM accounts WHERE user_id = ?)", id, userID).
 		Delete(&Position{})
 	if res.Error != nil {
 		return translate(res.Error, "Position")

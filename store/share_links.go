@@ -25,7 +25,7 @@ func (s *Store) CreateShareLink(ctx context.Context, userID, jobID, token string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		at := now()
 		res := tx.Exec(`INSERT INTO share_links (token_hash, job_id, expires_at, created_at)
-			SELECT ?, id, ?, ? FROM jobs WHERE id = ? AND clerk_user_id = ?`,
+			SELECT ?, id, ?, ? FROM jobs WHERE id = ? AND user_id = ?`,
 			hashToken(token), expiresAt.UTC(), at, jobID, userID)
 		if res.Error != nil {
 			return res.Error
@@ -45,7 +45,7 @@ func (s *Store) RevokeShareLinks(ctx context.Context, userID, jobID string) erro
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var owned int64
-		if err := tx.Raw("SELECT count(*) FROM jobs WHERE id = ? AND clerk_user_id = ?", jobID, userID).Scan(&owned).Error; err != nil {
+		if err := tx.Raw("SELECT count(*) FROM jobs WHERE id = ? AND user_id = ?", jobID, userID).Scan(&owned).Error; err != nil {
 			return err
 		}
 		if owned == 0 {

@@ -26,10 +26,10 @@ func TestSeedInstrumentsAllocationsAddUpTo100(t *testing.T) {
 	for _, in := range ins {
 		assert.Equal(t, "USD", in.Currency, in.Symbol)
 		if assert.NotNil(t, in.PriceSource, in.Symbol) {
-			assert.Equal(t, store.PriceSeed, *in.PriceSource, in.Symbol)
+			assert.Equal(t, alex.PriceSeed, *in.PriceSource, in.Symbol)
 		}
 		assert.NotNil(t, in.PriceAsOf, in.Symbol)
-		for name, alloc := range map[string]store.Allocation{"regions": in.AllocationRegions, "sectors": in.AllocationSectors, "asset_class": in.AllocationAssetClass} {
+		for name, alloc := range map[string]alex.Allocation{"regions": in.AllocationRegions, "sectors": in.AllocationSectors, "asset_class": in.AllocationAssetClass} {
 			sum := 0.0
 			for _, v := range alloc {
 				sum += v
@@ -60,7 +60,7 @@ func TestConcurrentBuysNeverOverdraw(t *testing.T) {
 	_, _, err := s.GetOrCreateUser(ctx, "user_1", "One")
 	require.NoError(t, err)
 	// SPY costs 450.25: 10,000 pays for 22 single units.
-	a, err := s.CreateAccount(ctx, store.Account{ClerkUserID: "user_1", AccountName: "A", CashBalance: decimal.NewFromInt(10000)})
+	a, err := s.CreateAccount(ctx, alex.Account{UserID: "user_1", AccountName: "A", CashBalance: decimal.NewFromInt(10000)})
 	require.NoError(t, err)
 	one := decimal.NewFromInt(1)
 	var wg sync.WaitGroup

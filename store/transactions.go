@@ -109,7 +109,7 @@ func priceTrade(ctx context.Context, tx *gorm.DB, t Trade, currency string) (Tra
 		return Transaction{}, err
 	}
 	tr := Transaction{
-		ID: uuid.NewString(), AccountID: t.AccountID, ClerkUserID: t.UserID, Side: t.Side,
+		ID: uuid.NewString(), AccountID: t.AccountID, UserID: t.UserID, Side: t.Side,
 		Symbol: t.Symbol, Quantity: qty, Price: price, PriceCurrency: in.Currency,
 		FXRate: unit.Rate, Amount: qty.Mul(unit.Amount).Round(2), Currency: currency,
 	}

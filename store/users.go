@@ -15,7 +15,7 @@ import (
 // NewUser returns a user with the defaults of the contract.
 func NewUser(id, displayName string) User {
 	return User{
-		ClerkUserID:            id,
+		ID:                     id,
 		DisplayName:            displayName,
 		YearsUntilRetirement:   20,
 		TargetRetirementIncome: decimal.NewFromInt(60000),
@@ -43,7 +43,7 @@ func (s *Store) GetOrCreateUser(ctx context.Context, id, displayName string) (u 
 // User returns one user.
 func (s *Store) User(ctx context.Context, id string) (User, error) {
 	var u User
-	err := s.db.WithContext(ctx).First(&u, "clerk_user_id = ?", id).Error
+	err := s.db.WithContext(ctx).First(&u, "id = ?", id).Error
 	return u, translate(err, "User")
 }
 
@@ -80,7 +80,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, upd UserUpdate) (User
 	}
 	var u User
 	res := s.db.WithContext(ctx).Model(&u).Clauses(clause.Returning{}).
-		Where("clerk_user_id = ?", id).Updates(set)
+		Where("id = ?", id).Updates(set)
 	if res.Error != nil {
 		return User{}, translate(res.Error, "User")
 	}
@@ -96,7 +96,7 @@ func (s *Store) CreateLocalUser(ctx context.Context, u User, email, passwordHash
 		if err := tx.Create(&u).Error; err != nil {
 			return err
 		}
-		return tx.Create(&Credential{Email: strings.ToLower(email), ClerkUserID: u.ClerkUserID, PasswordHash: passwordHash}).Error
+		return tx.Create(&Credential{Email: strings.ToLower(email), UserID: u.ID, PasswordHash: passwordHash}).Error
 	})
 	if err != nil {
 		err = translate(err, "An account with this email")

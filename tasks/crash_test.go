@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/store/storetest"
 	"github.com/alex-advisor/alex/tasks"
@@ -35,7 +36,7 @@ func TestWorkerKilledMidRunLosesNothing(t *testing.T) {
 		_, _, err := h.store.GetOrCreateUser(ctx, userID, userID)
 		require.NoError(t, err)
 		_, err = h.store.CreateAccountsWithPositions(ctx, userID, []store.SeedAccount{{
-			Account:   store.Account{AccountName: "401k", CashBalance: decimal.NewFromInt(5000)},
+			Account:   alex.Account{AccountName: "401k", CashBalance: decimal.NewFromInt(5000)},
 			Positions: map[string]decimal.Decimal{"SPY": decimal.NewFromInt(10), "BND": decimal.NewFromInt(20), "NEWCO": decimal.NewFromInt(5)},
 		}})
 		require.NoError(t, err)

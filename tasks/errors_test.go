@@ -59,7 +59,7 @@ func TestFailedStageErrorIsASentence(t *testing.T) {
 	}
 	stages := h.realStages()
 	stages["retirement"] = func(_ context.Context, j store.Job) ([]byte, error) {
-		return nil, cases[j.ClerkUserID].err
+		return nil, cases[j.UserID].err
 	}
 	h.startWorker(stages, tasks.WorkerOptions{})
 

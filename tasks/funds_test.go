@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/analysis"
 	"github.com/alex-advisor/alex/auth"
 	alexhttp "github.com/alex-advisor/alex/http"
@@ -222,11 +223,11 @@ func TestRefreshNAVsRecordsFundPrices(t *testing.T) {
 	ctx := t.Context()
 	_, _, err := h.store.GetOrCreateUser(ctx, "user_nav", "Nav")
 	require.NoError(t, err)
-	acc, err := h.store.CreateAccount(ctx, store.Account{ClerkUserID: "user_nav", AccountName: "A", CashBalance: decimal.NewFromInt(100)})
+	acc, err := h.store.CreateAccount(ctx, alex.Account{UserID: "user_nav", AccountName: "A", CashBalance: decimal.NewFromInt(100)})
 	require.NoError(t, err)
 	units := decimal.NewFromInt(1)
 	_, err = h.store.ExecuteTrade(ctx, store.Trade{UserID: "user_nav", AccountID: acc.ID, Side: "buy", Symbol: "MF119063", Quantity: &units,
-		NewInstrument: &store.Instrument{Name: "HDFC Large Cap", InstrumentType: "mutual_fund", CurrentPrice: decimal.NewNullDecimal(decimal.NewFromInt(50))}})
+		NewInstrument: &alex.Instrument{Name: "HDFC Large Cap", InstrumentType: "mutual_fund", CurrentPrice: decimal.NewNullDecimal(decimal.NewFromInt(50))}})
 	require.NoError(t, err)
 
 	at := time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC)

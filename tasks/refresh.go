@@ -165,7 +165,7 @@ func navUpdate(sc market.Scheme, at time.Time) store.InstrumentUpdate {
 		asOf = at
 	}
 	return store.InstrumentUpdate{Symbol: sc.Symbol, Price: sc.NAV, Currency: market.FundCurrency,
-		PriceAt: at, AsOf: asOf, Source: store.PriceAMFI}
+		PriceAt: at, AsOf: asOf, Source: alex.PriceAMFI}
 }
 
 // RefreshRates fetches the day's exchange rates into the cache the API

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/analysis"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/store/storetest"
@@ -40,7 +41,7 @@ func hold(t *testing.T, s *store.Store, user string, quantities map[string]int64
 	ctx := t.Context()
 	_, _, err := s.GetOrCreateUser(ctx, user, user)
 	require.NoError(t, err)
-	acc, err := s.CreateAccount(ctx, store.Account{ClerkUserID: user, AccountName: "A", Currency: "USD"})
+	acc, err := s.CreateAccount(ctx, alex.Account{UserID: user, AccountName: "A", Currency: "USD"})
 	require.NoError(t, err)
 	for sym, q := range quantities {
 		_, err := s.UpsertPosition(ctx, user, acc.ID, sym, decimal.NewFromInt(q))

@@ -31,10 +31,10 @@ func NewServer(conn asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
 		// task has one: checking every 8 s (asynq's default) costs an idle
 		// worker's CPU for nothing.
 		JanitorInterval: time.Minute,
-		RetryDelayFunc:    RetryDelay,
-		ShutdownTimeout:   o.ShutdownTimeout,
-		Logger:            slogAdapter{o.Log},
-		LogLevel:          asynq.WarnLevel,
+		RetryDelayFunc:  RetryDelay,
+		ShutdownTimeout: o.ShutdownTimeout,
+		Logger:          slogAdapter{o.Log},
+		LogLevel:        asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			if alreadyLogged(err) {
 				return // by the stage handler, with its job and stage

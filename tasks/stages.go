@@ -49,7 +49,7 @@ func (a *Analysis) Stages() map[string]StageFunc {
 }
 
 func (a *Analysis) plan(ctx context.Context, job store.Job) ([]byte, error) {
-	h, err := a.Store.HoldingsOf(ctx, job.ClerkUserID)
+	h, err := a.Store.HoldingsOf(ctx, job.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func snapshotOf(job store.Job) (analysis.Portfolio, error) {
 // portfolioOf maps stored holdings to the analysis snapshot.
 func portfolioOf(h store.Holdings) analysis.Portfolio {
 	p := analysis.Portfolio{
-		UserID:                 h.User.ClerkUserID,
+		UserID:                 h.User.ID,
 		YearsUntilRetirement:   h.User.YearsUntilRetirement,
 		TargetRetirementIncome: h.User.TargetRetirementIncome.InexactFloat64(),
 		AssetClassTargets:      h.User.AssetClassTargets,
@@ -209,7 +209,7 @@ func portfolioOf(h store.Holdings) analysis.Portfolio {
 	return p
 }
 
-func instrumentOf(in store.Instrument) analysis.Instrument {
+func instrumentOf(in alex.Instrument) analysis.Instrument {
 	out := analysis.Instrument{Symbol: in.Symbol, Name: in.Name, Type: in.InstrumentType, Currency: in.Currency,
 		Regions: in.AllocationRegions, Sectors: in.AllocationSectors, AssetClasses: in.AllocationAssetClass,
 		Inferred: in.AllocationInferred}

@@ -138,7 +138,7 @@ func TestForeignHoldingIsConvertedOrReported(t *testing.T) {
 	require.Equal(t, http.StatusCreated, res.status, "%s", res.body)
 	price := decimal.NewFromInt(3000)
 	require.NoError(t, h.store.UpdateInstruments(ctx, []store.InstrumentUpdate{{Symbol: "7203T", Price: &price,
-		Currency: "JPY", PriceAt: time.Now(), AsOf: time.Now(), Source: store.PriceMarket}}))
+		Currency: "JPY", PriceAt: time.Now(), AsOf: time.Now(), Source: alex.PriceMarket}}))
 
 	rates := alex.Rates{AsOf: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC),
 		PerEUR: map[string]decimal.Decimal{"USD": decimal.RequireFromString("1.05"), "JPY": decimal.RequireFromString("157.5")}}

@@ -82,7 +82,13 @@ type apiProcess struct {
 // output is shown if the test fails.
 func startAPI(t *testing.T, dir string, env ...string) *apiProcess {
 	t.Helper()
-	p := &apiProcess{cmd: exec.Command(buildAPI(t)), port: freePort(t), exited: make(chan error, 1)}
+	return startBuiltAPI(t, buildAPI(t), dir, env...)
+}
+
+// startBuiltAPI is startAPI with the binary bin, built once for many runs.
+func startBuiltAPI(t *testing.T, bin, dir string, env ...string) *apiProcess {
+	t.Helper()
+	p := &apiProcess{cmd: exec.Command(bin), port: freePort(t), exited: make(chan error, 1)}
 	p.base = fmt.Sprintf("http://127.0.0.1:%d", p.port)
 	p.cmd.Dir = dir
 	p.cmd.Env = append(envWithout("DATABASE_URL", "REDIS_URL", "ALEX_ENV", "AUTH_MODE", "CLERK_"),

@@ -20,6 +20,7 @@ type Server struct {
 	tb   testing.TB
 	port int
 	dir  string
+	args []string // beyond the defaults
 	cmd  *exec.Cmd
 }
 
@@ -27,7 +28,13 @@ type Server struct {
 // redis-server fails the test: nothing is skipped.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	s := &Server{tb: tb, port: freePort(tb), dir: tb.TempDir()}
+	return start(tb)
+}
+
+// start runs a redis-server with args added to the defaults.
+func start(tb testing.TB, args ...string) *Server {
+	tb.Helper()
+	s := &Server{tb: tb, port: freePort(tb), dir: tb.TempDir(), args: args}
 	s.start()
 	tb.Cleanup(s.Stop)
 	return s
@@ -59,13 +66,29 @@ func (s *Server) Restart() {
 
 func (s *Server) start() {
 	s.tb.Helper()
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir, "--maxmemory-policy", "noeviction")
+	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.dir, "--maxmemory-policy", "noeviction"}, s.args...)
+	s.cmd = exec.Command("redis-server", args...)
 	require.NoError(s.tb, s.cmd.Start(), "start redis-server (apt-get install redis-server)")
-	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	waitPing(s.tb, &redis.Options{Addr: s.Addr(), Password: s.password()})
+}
+
+// password is the server's requirepass, if it has one.
+func (s *Server) password() string {
+	for i, a := range s.args {
+		if a == "--requirepass" && i+1 < len(s.args) {
+			return s.args[i+1]
+		}
+	}
+	return ""
+}
+
+func waitPing(tb testing.TB, o *redis.Options) {
+	tb.Helper()
+	c := redis.NewClient(o)
 	defer c.Close()
-	require.Eventually(s.tb, func() bool { return c.Ping(s.tb.Context()).Err() == nil },
-		10*time.Second, 10*time.Millisecond, "redis-server on port %d did not answer", s.port)
+	require.Eventually(tb, func() bool { return c.Ping(tb.Context()).Err() == nil },
+		10*time.Second, 10*time.Millisecond, "redis-server at %s did not answer", o.Addr)
 }
 
 func freePort(tb testing.TB) int {

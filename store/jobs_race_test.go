@@ -1,0 +1,212 @@
+package store_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/alex-advisor/alex"
+	"github.com/alex-advisor/alex/store"
+)
+
+// together runs f(0..n-1) in n goroutines released at once, and waits.
+func together(n int, f func(i int)) {
+	var ready, done sync.WaitGroup
+	start := make(chan struct{})
+	ready.Add(n)
+	done.Add(n)
+	for i := range n {
+		go func() {
+			defer done.Done()
+			ready.Done()
+			<-start
+			f(i)
+		}()
+	}
+	ready.Wait()
+	close(start)
+	done.Wait()
+}
+
+// Workers that got the same task (a redelivery, a requeue) claim its stage
+// at once: exactly one attempt wins, the others run nothing.
+func TestConcurrentClaimsOfOneStage(t *testing.T) {
+	onEachEngine(t, func(t *testing.T, m *machine) {
+		cases := []struct {
+			name    string
+			setup   func(m *machine, id string)
+			stage   string
+			attempt int
+		}{
+			{name: "the planner of a pending job", stage: "planner", attempt: 1},
+			{name: "a parallel stage", stage: "reporter", attempt: 1,
+				setup: func(m *machine, id string) { m.run(id, "planner") }},
+			{name: "a stage whose runner died", stage: "planner", attempt: 2,
+				setup: func(m *machine, id string) {
+					m.claim(id, "planner")
+					m.stopBeating(id, "planner")
+				}},
+		}
+		const workers = 8
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				m := m.on(t)
+				id := m.submit().ID
+				if c.setup != nil {
+					c.setup(m, id)
+				}
+				attempts := make([]int, workers)
+				errs := make([]error, workers)
+				together(workers, func(i int) {
+					attempts[i], errs[i] = m.s.ClaimStage(m.ctx, id, c.stage, staleAfter)
+				})
+				won := 0
+				for i, err := range errs {
+					if err == nil {
+						won++
+						require.Equal(t, c.attempt, attempts[i])
+						continue
+					}
+					require.ErrorIs(t, err, store.ErrStageNotClaimed)
+				}
+				require.Equal(t, 1, won, "exactly one worker runs the stage")
+				st := m.stage(id, c.stage)
+				require.Equal(t, running, st.Status)
+				require.Equal(t, c.attempt, st.Attempts, "the losers counted no attempt")
+			})
+		}
+	})
+}
+
+// The three parallel stages complete at once: exactly one completion sees
+// the others done and queues the summary, once.
+func TestParallelStagesCompletingTogetherQueueTheSummaryOnce(t *testing.T) {
+	onEachEngine(t, func(t *testing.T, m *machine) {
+		parallel := []string{"charter", "reporter", "retirement"}
+		for range 5 {
+			id := m.submit().ID
+			m.run(id, "planner")
+			attempts := make([]int, len(parallel))
+			for i, st := range parallel {
+				attempts[i] = m.claim(id, st)
+			}
+			next := make([][]store.OutboxTask, len(parallel))
+			errs := make([]error, len(parallel))
+			together(len(parallel), func(i int) {
+				next[i], errs[i] = m.s.CompleteStage(m.ctx, id, parallel[i], attempts[i], []byte(resultOf(parallel[i])))
+			})
+			var queued []string
+			for i := range parallel {
+				require.NoError(t, errs[i], parallel[i])
+				queued = append(queued, tasks(next[i])...)
+			}
+			require.Equal(t, []string{"summary"}, queued, "one completion queued the summary")
+			require.Equal(t, []string{"planner", "charter", "reporter", "retirement", "summary"}, m.outbox(id))
+			require.Equal(t, state(running, completed, completed, completed, completed, pending), statuses(m.job(id)))
+			require.Equal(t, 1, m.claim(id, "summary"))
+		}
+	})
+}
+
+// A cancel racing a completion: the job ends either completed, with every
+// stage's result, or cancelled, without the lost stage's result; never a
+// mix, and each caller is told which.
+func TestCancelRacingACompletion(t *testing.T) {
+	onEachEngine(t, func(t *testing.T, m *machine) {
+		for _, stage := range []string{"planner", "summary"} {
+			t.Run(stage, func(t *testing.T) {
+				m := m.on(t)
+				seen := map[string]int{}
+				for range 6 {
+					id := m.submit().ID
+					if stage == "summary" {
+						m.run(id, "planner", "charter", "reporter", "retirement")
+					}
+					attempt := m.claim(id, stage)
+					var completeErr, cancelErr error
+					together(2, func(i int) {
+						if i == 0 {
+							_, completeErr = m.s.CompleteStage(m.ctx, id, stage, attempt, []byte(resultOf(stage)))
+							return
+						}
+						_, cancelErr = m.s.CancelJob(m.ctx, m.user, id)
+					})
+					j := m.job(id)
+					st := m.stage(id, stage)
+					switch {
+					case completeErr == nil && cancelErr == nil:
+						// The completion first, then the cancel of what
+						// followed it.
+						require.NotEqual(t, "summary", stage, "a completed job cannot be cancelled")
+						require.Equal(t, state(cancelled, completed, cancelled, cancelled, cancelled, cancelled), statuses(j))
+						require.NotNil(t, j.Snapshot)
+					case completeErr == nil:
+						require.Equal(t, alex.ECONFLICT, alex.ErrorCode(cancelErr), cancelErr)
+						require.Equal(t, "The job has already completed.", alex.ErrorMessage(cancelErr))
+						require.Equal(t, state(completed, completed, completed, completed, completed, completed), statuses(j))
+						require.NotNil(t, j.SummaryPayload)
+					default:
+						require.ErrorIs(t, completeErr, store.ErrStageNotClaimed)
+						require.NoError(t, cancelErr)
+						require.Equal(t, cancelled, j.Status)
+						require.Equal(t, cancelled, st.Status, "the stage's result is discarded")
+						if stage == "planner" {
+							require.Nil(t, j.Snapshot)
+						} else {
+							require.Nil(t, j.SummaryPayload)
+						}
+						seen["cancel won"]++
+						continue
+					}
+					seen["completion won"]++
+				}
+				t.Logf("outcomes: %v", seen)
+			})
+		}
+	})
+}
+
+// A stage fails while its siblings complete at once: the job ends failed,
+// the siblings that lost discard their result, and no summary is queued.
+func TestFailureRacingSiblingCompletions(t *testing.T) {
+	onEachEngine(t, func(t *testing.T, m *machine) {
+		for range 5 {
+			id := m.submit().ID
+			m.run(id, "planner")
+			charter, reporter, retirement := m.claim(id, "charter"), m.claim(id, "reporter"), m.claim(id, "retirement")
+			errs := make([]error, 3)
+			var next [][]store.OutboxTask = make([][]store.OutboxTask, 3)
+			together(3, func(i int) {
+				switch i {
+				case 0:
+					errs[i] = m.s.FailStage(m.ctx, id, "reporter", reporter, "No prices.", "The report failed.")
+				case 1:
+					next[i], errs[i] = m.s.CompleteStage(m.ctx, id, "charter", charter, []byte(resultOf("charter")))
+				case 2:
+					next[i], errs[i] = m.s.CompleteStage(m.ctx, id, "retirement", retirement, []byte(resultOf("retirement")))
+				}
+			})
+			require.NoError(t, errs[0], "the failure always lands: the stage was its attempt's")
+			j := m.job(id)
+			require.Equal(t, failed, j.Status)
+			for i, name := range []string{"", "charter", "retirement"} {
+				if i == 0 {
+					continue
+				}
+				st := m.stage(id, name)
+				if errs[i] == nil {
+					require.Equal(t, completed, st.Status, name)
+				} else {
+					require.True(t, errors.Is(errs[i], store.ErrStageNotClaimed), "%s: %v", name, errs[i])
+					require.Equal(t, cancelled, st.Status, name)
+				}
+				require.Empty(t, next[i], "nothing follows a failed stage")
+			}
+			require.Equal(t, failed, m.stage(id, "reporter").Status)
+			require.Equal(t, cancelled, m.stage(id, "summary").Status)
+			require.NotContains(t, m.outbox(id), "summary")
+		}
+	})
+}
