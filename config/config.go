@@ -61,7 +61,7 @@ type Config struct {
 	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
 
 	WorkerConcurrency       int           `env:"WORKER_CONCURRENCY" envDefault:"10"`
-	WorkerTaskCheckInterval time.Duration `env:"WORKER_TASK_CHECK_INTERVAL" envDefault:"10ms"`
+	WorkerTaskCheckInterval time.Duration `env:"WORKER_TASK_CHECK_INTERVAL" envDefault:"1s"`
 	WorkerShutdownTimeout   time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	MaxActiveJobsPerUser    int           `env:"MAX_ACTIVE_JOBS_PER_USER" envDefault:"3"`
 	MaxStreamsPerUser       int           `env:"MAX_STREAMS_PER_USER" envDefault:"10"`

@@ -12,6 +12,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/analysis"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/tasks"
@@ -87,7 +88,7 @@ func jobOf(j store.Job) Job {
 	for i, st := range j.JobStages {
 		out.Stages[i] = JobStage{Name: stageName(st.Name), Status: jobStatus(st.Status), Attempts: st.Attempts,
 			StartedAt: st.StartedAt, CompletedAt: st.CompletedAt, Error: st.Error}
-		if st.Status == store.StatusCompleted {
+		if st.Status == alex.StatusCompleted {
 			completed++
 		}
 	}
@@ -112,11 +113,11 @@ const cancelledForAlex = "Analysis cancelled"
 // cancelled job reads failed, with a sentence saying why; /api/v1 keeps
 // cancelled.
 func asAlexSees(j Job) Job {
-	if j.Status != store.StatusCancelled {
+	if j.Status != alex.StatusCancelled {
 		return j
 	}
 	msg := cancelledForAlex
-	j.Status = store.StatusFailed
+	j.Status = alex.StatusFailed
 	j.ErrorMessage, j.Error = &msg, &msg
 	return j
 }

@@ -19,6 +19,7 @@ type Queue struct {
 	client    *asynq.Client
 	inspector *asynq.Inspector
 	rdb       redis.UniversalClient
+	rdbOpts   RedisOptions
 	connOpt   asynq.RedisConnOpt
 }
 
@@ -37,6 +38,7 @@ func Open(url string) (*Queue, error) {
 		client:    asynq.NewClient(opts.Asynq),
 		inspector: asynq.NewInspector(opts.Asynq),
 		rdb:       opts.NewClient(),
+		rdbOpts:   opts,
 		connOpt:   opts.Asynq,
 	}, nil
 }

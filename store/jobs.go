@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,15 +15,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/alex-advisor/alex"
-)
-
-// Job statuses, declared in package alex, by the names this package uses.
-const (
-	StatusPending   = alex.StatusPending
-	StatusRunning   = alex.StatusRunning
-	StatusCompleted = alex.StatusCompleted
-	StatusFailed    = alex.StatusFailed
-	StatusCancelled = alex.StatusCancelled
 )
 
 // Job is a row of jobs.
@@ -105,7 +97,7 @@ func (s *Store) CreateJob(ctx context.Context, nj NewJob) (job Job, task *Outbox
 			}
 		}
 		var active int64
-		if err := tx.Model(&Job{}).Where("user_id = ? AND status IN ?", nj.UserID, []string{StatusPending, StatusRunning}).
+		if err := tx.Model(&Job{}).Where("user_id = ? AND status IN ?", nj.UserID, []string{alex.StatusPending, alex.StatusRunning}).
 			Count(&active).Error; err != nil {
 			return err
 		}
@@ -170,14 +162,14 @@ func sameJSON(stored string, request json.RawMessage) bool {
 func insertJob(tx *gorm.DB, nj NewJob) (Job, *OutboxTask, error) {
 	at := now()
 	request := requestOf(nj)
-	job := Job{ID: uuid.NewString(), UserID: nj.UserID, JobType: nj.JobType, Status: StatusPending,
+	job := Job{ID: uuid.NewString(), UserID: nj.UserID, JobType: nj.JobType, Status: alex.StatusPending,
 		RequestPayload: request, CreatedAt: at, UpdatedAt: at}
 	if err := tx.Exec(`INSERT INTO jobs (id, user_id, job_type, status, request_payload, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, job.ID, job.UserID, job.JobType, job.Status, string(request), at, at).Error; err != nil {
 		return Job{}, nil, err
 	}
 	for _, st := range alex.Stages {
-		js := JobStage{JobID: job.ID, Name: st.Name, Position: st.Position, Status: StatusPending, UpdatedAt: at}
+		js := JobStage{JobID: job.ID, Name: st.Name, Position: st.Position, Status: alex.StatusPending, UpdatedAt: at}
 		job.JobStages = append(job.JobStages, js)
 	}
 	if err := tx.Create(&job.JobStages).Error; err != nil {
@@ -337,26 +329,34 @@ func (s *Store) CancelJob(ctx context.Context, userID, id string) (Job, error) {
 }
 
 // MarkDelivered records that outbox tasks are in the queue, and on their
-// stages the task id and time, in one statement.
+// stages the task id and time, in one statement on PostgreSQL.
 func (s *Store) MarkDelivered(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return markDelivered(tx, ids) })
+	db := s.db.WithContext(ctx)
+	if !s.sqlite() {
+		return translate(markDelivered(db, ids), "Outbox")
+	}
+	err := db.Transaction(func(tx *gorm.DB) error { return markDelivered(tx, ids) })
 	return translate(err, "Outbox")
 }
 
 // markDelivered may be lost in a crash: the sweeper then hands the task to
 // the queue again under the same id, and a stage runs at most once anyway.
-func markDelivered(tx *gorm.DB, ids []int64) error {
-	if err := asyncCommit(tx); err != nil {
-		return err
-	}
+// So its commit does not wait for the disk.
+func markDelivered(db *gorm.DB, ids []int64) error {
 	at := now()
-	if err := tx.Exec(`UPDATE outbox SET delivered_at = ? WHERE id IN ?`, at, ids).Error; err != nil {
+	if db.Dialector.Name() != "sqlite" {
+		return db.Exec(`WITH o AS (UPDATE outbox SET delivered_at = ? WHERE id IN ? RETURNING job_id, stage, task_id)
+			UPDATE job_stages SET task_id = o.task_id, enqueued_at = ?
+			FROM o, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+			WHERE job_stages.job_id = o.job_id AND job_stages.name = o.stage`, at, ids, at).Error
+	}
+	if err := db.Exec(`UPDATE outbox SET delivered_at = ? WHERE id IN ?`, at, ids).Error; err != nil {
 		return err
 	}
-	return tx.Exec(`UPDATE job_stages SET task_id = o.task_id, enqueued_at = ? FROM outbox o
+	return db.Exec(`UPDATE job_stages SET task_id = o.task_id, enqueued_at = ? FROM outbox o
 		WHERE o.id IN ? AND job_stages.job_id = o.job_id AND job_stages.name = o.stage`, at, ids).Error
 }
 
@@ -398,45 +398,66 @@ func (s *Store) ClaimStage(ctx context.Context, jobID, stage string, staleAfter 
 		return 0, ErrStageNotClaimed
 	}
 	at := now()
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// A claim a crash loses fences out its attempt's result, and the
-		// sweeper queues the stage again: no need to wait for the disk.
-		if err := asyncCommit(tx); err != nil {
-			return err
-		}
-		// Only the first stage's claim starts the job, changing (and so
-		// locking) the job row, first as every transaction that changes a job
-		// and its stages does. Later claims lock their stage row only:
-		// parallel stages do not wait for each other, and a cancel or a
-		// failure that changes the stage meanwhile wins (it sets running
-		// stages too).
-		if st.Position == 0 {
+	db := s.db.WithContext(ctx)
+	// Only the first stage's claim starts the job, changing (and so
+	// locking) the job row, first as every transaction that changes a job
+	// and its stages does. Later claims are one statement that locks their
+	// stage row only: parallel stages do not wait for each other, a cancel
+	// or a failure that changes the stage meanwhile wins (it sets running
+	// stages too), and the claim of a stage that is done already, which is
+	// what most queued tasks find once stages run in-process, costs one
+	// round trip.
+	switch {
+	case st.Position > 0:
+		attempt, err = claimStage(db, jobID, stage, at, staleAfter, "")
+	case !s.sqlite():
+		// The job starts in the claim's statement, first: its row is
+		// locked before the stage's.
+		attempt, err = claimStage(db, jobID, stage, at, staleAfter,
+			`WITH started AS (UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?
+				WHERE id = ? AND status = 'pending' RETURNING id) `, at, at, jobID)
+	default:
+		err = db.Transaction(func(tx *gorm.DB) error {
 			if err := tx.Exec(`UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?
 				WHERE id = ? AND status = 'pending'`, at, at, jobID).Error; err != nil {
 				return err
 			}
-		}
-		var attempts []int
-		if err := tx.Raw(`UPDATE job_stages AS s SET status = 'running', attempts = s.attempts + 1,
-				started_at = coalesce(s.started_at, ?), heartbeat_at = ?, error = NULL, updated_at = ?
-			WHERE s.job_id = ? AND s.name = ?
-			  AND (s.status = 'pending' OR (s.status = 'running' AND s.heartbeat_at < ?))
-			  AND EXISTS (SELECT 1 FROM jobs j WHERE j.id = s.job_id AND j.status = 'running')
-			  AND NOT EXISTS (SELECT 1 FROM job_stages p
-			                  WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')
-			RETURNING attempts`, at, at, at, jobID, stage, at.Add(-staleAfter)).Scan(&attempts).Error; err != nil {
+			attempt, err = claimStage(tx, jobID, stage, at, staleAfter, "")
 			return err
-		}
-		if len(attempts) == 0 {
-			return ErrStageNotClaimed
-		}
-		attempt = attempts[0]
-		return nil
-	})
+		})
+	}
 	if errors.Is(err, ErrStageNotClaimed) {
 		return 0, err
 	}
 	return attempt, translate(err, "Stage")
+}
+
+// claimStage is the claim of ClaimStage. A claim a crash loses fences out
+// its attempt's result, and the sweeper queues the stage again: its commit
+// does not wait for the disk. start, when not empty, is a WITH clause named
+// started, with its arguments, that starts the job: the job counts as
+// running when started returns it, for the statement's snapshot does not
+// see its own update.
+func claimStage(db *gorm.DB, jobID, stage string, at time.Time, staleAfter time.Duration, start string, startArgs ...any) (int, error) {
+	running := "EXISTS (SELECT 1 FROM jobs j WHERE j.id = s.job_id AND j.status = 'running')"
+	if start != "" {
+		running = "(" + running + " OR EXISTS (SELECT 1 FROM started))"
+	}
+	var attempts []int
+	if err := db.Raw(start+`UPDATE job_stages AS s SET status = 'running', attempts = s.attempts + 1,
+			started_at = coalesce(s.started_at, ?), heartbeat_at = ?, error = NULL, updated_at = ?`+asyncCommitFrom(db)+`
+		WHERE s.job_id = ? AND s.name = ?
+		  AND (s.status = 'pending' OR (s.status = 'running' AND s.heartbeat_at < ?))
+		  AND `+running+`
+		  AND NOT EXISTS (SELECT 1 FROM job_stages p
+		                  WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')
+		RETURNING attempts`, append(startArgs, at, at, at, jobID, stage, at.Add(-staleAfter))...).Scan(&attempts).Error; err != nil {
+		return 0, err
+	}
+	if len(attempts) == 0 {
+		return 0, ErrStageNotClaimed
+	}
+	return attempts[0], nil
 }
 
 // Heartbeat tells the sweeper that the runner of the stage's attempt is
@@ -456,37 +477,113 @@ func (s *Store) Heartbeat(ctx context.Context, jobID, stage string, attempt int)
 // of an attempt that lost (the stage was completed or the job ended
 // meanwhile) is discarded: ErrStageNotClaimed.
 func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt int, result []byte) ([]OutboxTask, error) {
+	c, err := s.CompleteStageAndClaim(ctx, jobID, stage, attempt, result, 0)
+	return c.Next, err
+}
+
+// Completion is what completing a stage made ready.
+type Completion struct {
+	// Next are the tasks of the stages that became ready, to hand to the
+	// queue (the durable record even of those claimed here).
+	Next []OutboxTask
+	// Claimed are the stages of Next that the completing caller claimed,
+	// to run at once, and Job is the job row (without its stages) they
+	// read, as the completion left it; empty when none was claimed.
+	Claimed []ClaimedStage
+	Job     Job
+}
+
+// ClaimedStage is a stage claimed for an attempt.
+type ClaimedStage struct {
+	Name    string
+	Attempt int
+}
+
+// CompleteStageAndClaim is CompleteStage that also claims, in the same
+// transaction, up to claim of the stages the completion makes ready, for
+// the caller to run in-process at once rather than wait for a worker to
+// dequeue their tasks: those find them running (or done) and return. The
+// claim holds what ClaimStage checks: the job row is locked and the stages
+// are ready.
+func (s *Store) CompleteStageAndClaim(ctx context.Context, jobID, stage string, attempt int, result []byte, claim int) (Completion, error) {
 	st, ok := alex.StageByName(stage)
 	if !ok {
-		return nil, fmt.Errorf("unknown stage %q", stage)
+		return Completion{}, fmt.Errorf("unknown stage %q", stage)
 	}
-	var next []OutboxTask
+	claim = min(claim, len(alex.Stages))
+	if st.Finishes() {
+		claim = 0
+	}
+	var c Completion
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		at := now()
-		// The column name comes from the fixed alex.Stages, never from input.
-		res := tx.Exec("UPDATE jobs SET "+st.Column+" = ?, warnings = COALESCE(?, warnings), updated_at = ? WHERE id = ? AND status = 'running'",
-			string(result), warningsOf(st, result), at, jobID)
-		if err := notClaimedUnlessChanged(res); err != nil {
+		if err := completeJobColumn(tx, st, jobID, result, at, claim > 0, &c.Job); err != nil {
 			return err
 		}
-		res = tx.Exec(`UPDATE job_stages SET status = 'completed', completed_at = ?, heartbeat_at = NULL, error = NULL, updated_at = ?
+		res := tx.Exec(`UPDATE job_stages SET status = 'completed', completed_at = ?, heartbeat_at = NULL, error = NULL, updated_at = ?
 			WHERE job_id = ? AND name = ? AND status = 'running' AND attempts = ?`, at, at, jobID, stage, attempt)
 		if err := notClaimedUnlessChanged(res); err != nil {
 			return err
 		}
-		if !st.Finishes() {
-			var err error
-			next, err = queueReadyStages(tx, jobID)
+		if st.Finishes() {
+			return tx.Exec(`UPDATE jobs SET status = 'completed', completed_at = ?, updated_at = ?
+				WHERE id = ? AND NOT EXISTS (SELECT 1 FROM job_stages WHERE job_id = ? AND status <> 'completed')`,
+				at, at, jobID, jobID).Error
+		}
+		var err error
+		if c.Next, err = queueReadyStages(tx, jobID); err != nil || claim == 0 || len(c.Next) == 0 {
 			return err
 		}
-		return tx.Exec(`UPDATE jobs SET status = 'completed', completed_at = ?, updated_at = ?
-			WHERE id = ? AND NOT EXISTS (SELECT 1 FROM job_stages WHERE job_id = ? AND status <> 'completed')`,
-			at, at, jobID, jobID).Error
+		c.Claimed, err = claimReady(tx, jobID, c.Next, claim, at)
+		return err
 	})
-	if errors.Is(err, ErrStageNotClaimed) {
-		return nil, err
+	if len(c.Claimed) == 0 {
+		c.Job = Job{}
 	}
-	return next, translate(err, "Stage")
+	if errors.Is(err, ErrStageNotClaimed) {
+		return Completion{}, err
+	}
+	if err != nil {
+		return Completion{}, translate(err, "Stage")
+	}
+	return c, nil
+}
+
+// completeJobColumn writes a stage's result to the job, which locks its row;
+// with read, it reads the row back as the write left it, in the same
+// statement.
+func completeJobColumn(tx *gorm.DB, st alex.Stage, jobID string, result []byte, at time.Time, read bool, job *Job) error {
+	// The column name comes from the fixed alex.Stages, never from input.
+	update := "UPDATE jobs SET " + st.Column + " = ?, warnings = COALESCE(?, warnings), updated_at = ? WHERE id = ? AND status = 'running'"
+	args := []any{string(result), warningsOf(st, result), at, jobID}
+	if !read {
+		return notClaimedUnlessChanged(tx.Exec(update, args...))
+	}
+	var rows []Job
+	if err := tx.Raw(update+" RETURNING *", args...).Scan(&rows).Error; err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return ErrStageNotClaimed
+	}
+	*job = rows[0]
+	return nil
+}
+
+// claimReady claims up to n of the ready stages, in the order of their
+// names.
+func claimReady(tx *gorm.DB, jobID string, ready []OutboxTask, n int, at time.Time) ([]ClaimedStage, error) {
+	names := make([]string, 0, len(ready))
+	for _, t := range ready {
+		names = append(names, t.Stage)
+	}
+	slices.Sort(names)
+	var claimed []ClaimedStage
+	err := tx.Raw(`UPDATE job_stages SET status = 'running', attempts = attempts + 1,
+			started_at = coalesce(started_at, ?), heartbeat_at = ?, error = NULL, updated_at = ?
+		WHERE job_id = ? AND name IN ? AND status = 'pending'
+		RETURNING name, attempts AS attempt`, at, at, at, jobID, names[:min(n, len(names))]).Scan(&claimed).Error
+	return claimed, err
 }
 
 // warningsOf is the warnings array of a stage result that carries one,

@@ -178,11 +178,11 @@ func state(job, planner, charter, reporter, retirement, summary string) string {
 }
 
 const (
-	pending   = store.StatusPending
-	running   = store.StatusRunning
-	completed = store.StatusCompleted
-	failed    = store.StatusFailed
-	cancelled = store.StatusCancelled
+	pending   = alex.StatusPending
+	running   = alex.StatusRunning
+	completed = alex.StatusCompleted
+	failed    = alex.StatusFailed
+	cancelled = alex.StatusCancelled
 )
 
 // resultOf is a stage's result; the planner's carries the job's warnings.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/alex-advisor/alex"
 )
 
 // Retention says how long what the service keeps only for a while stays.
@@ -34,7 +36,7 @@ func (s *Store) Purge(ctx context.Context, r Retention) (Purged, error) {
 	db := s.db.WithContext(ctx)
 	var p Purged
 	res := db.Exec(`DELETE FROM jobs WHERE status IN (?, ?, ?) AND COALESCE(completed_at, updated_at) < ?`,
-		StatusCompleted, StatusFailed, StatusCancelled, at.Add(-r.Jobs))
+		alex.StatusCompleted, alex.StatusFailed, alex.StatusCancelled, at.Add(-r.Jobs))
 	if res.Error != nil {
 		return p, fmt.Errorf("purge jobs: %w", translate(res.Error, "Job"))
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/alex-advisor/alex/store"
+	"github.com/alex-advisor/alex"
 )
 
 // Both benchmarks run the real pipeline: two cmd/worker processes, the API
@@ -81,7 +81,7 @@ func waitCompleted(tb testing.TB, h *harness, ctx context.Context, id string) {
 		j, err := h.store.JobByID(ctx, id)
 		require.NoError(tb, err)
 		if j.Terminal() {
-			require.Equal(tb, store.StatusCompleted, j.Status, "job %s: %v", id, j.ErrorMessage)
+			require.Equal(tb, alex.StatusCompleted, j.Status, "job %s: %v", id, j.ErrorMessage)
 			return
 		}
 		select {

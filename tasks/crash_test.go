@@ -50,7 +50,7 @@ func TestWorkerKilledMidRunLosesNothing(t *testing.T) {
 
 	w1 := startWorkerProcess(t, bin, h, "w1")
 	startWorkerProcess(t, bin, h, "w2")
-	require.Eventually(t, func() bool { return countJobs(t, h, store.StatusCompleted) >= len(ids)/4 },
+	require.Eventually(t, func() bool { return countJobs(t, h, alex.StatusCompleted) >= len(ids)/4 },
 		2*time.Minute, 20*time.Millisecond, "workers did not get going")
 	var running []store.StageRef
 	require.NoError(t, h.store.DB().Raw("SELECT job_id, name FROM job_stages WHERE status = 'running'").Scan(&running).Error)
@@ -66,7 +66,7 @@ func TestWorkerKilledMidRunLosesNothing(t *testing.T) {
 			var status string
 			require.NoError(t, h.store.DB().Raw("SELECT status FROM job_stages WHERE job_id = ? AND name = ?",
 				ref.JobID, ref.Name).Scan(&status).Error)
-			if status != store.StatusCompleted {
+			if status != alex.StatusCompleted {
 				return false
 			}
 		}
@@ -74,13 +74,13 @@ func TestWorkerKilledMidRunLosesNothing(t *testing.T) {
 	}, 2*time.Minute, 20*time.Millisecond, "the stages running at the kill did not complete")
 	recovered := time.Since(killedAt)
 
-	require.Eventually(t, func() bool { return countJobs(t, h, store.StatusCompleted) == len(ids) },
+	require.Eventually(t, func() bool { return countJobs(t, h, alex.StatusCompleted) == len(ids) },
 		5*time.Minute, 50*time.Millisecond, "not every job completed after the kill")
 	t.Logf("killed a worker with %d stages running; they completed %.1fs after the kill, all %d jobs %.1fs after it",
 		len(running), recovered.Seconds(), len(ids), time.Since(killedAt).Seconds())
 
-	assert.Zero(t, countStages(t, h, store.StatusPending)+countStages(t, h, store.StatusRunning)+countStages(t, h, store.StatusFailed))
-	assert.Equal(t, len(ids)*len(alex.Stages), countStages(t, h, store.StatusCompleted))
+	assert.Zero(t, countStages(t, h, alex.StatusPending)+countStages(t, h, alex.StatusRunning)+countStages(t, h, alex.StatusFailed))
+	assert.Equal(t, len(ids)*len(alex.Stages), countStages(t, h, alex.StatusCompleted))
 	requireEachStageWrittenOnce(t, h, len(ids))
 }
 

@@ -72,7 +72,7 @@ func TestFailedStageErrorIsASentence(t *testing.T) {
 	for user, tc := range cases {
 		t.Run(user, func(t *testing.T) {
 			id := jobs[user]
-			require.Equal(t, store.StatusFailed, h.waitJob(id, time.Minute).Status)
+			require.Equal(t, alex.StatusFailed, h.waitJob(id, time.Minute).Status)
 			job := h.getJob(h.token(user), id)
 			assert.Equal(t, "The retirement projection could not be completed. "+tc.want, job["error_message"])
 			assert.Equal(t, job["error_message"], job["error"])
@@ -144,7 +144,7 @@ func TestDatabaseCutRetriedStageErrorIsASentence(t *testing.T) {
 
 	proxy.Restore()
 	j := h.waitJob(id, time.Minute)
-	require.Equal(t, store.StatusCompleted, j.Status, "error: %v", j.ErrorMessage)
+	require.Equal(t, alex.StatusCompleted, j.Status, "error: %v", j.ErrorMessage)
 }
 
 func requireNoInternalText(t *testing.T, shown ...string) {

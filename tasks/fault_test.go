@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/internal/faultproxy"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/store/storetest"
@@ -42,7 +43,7 @@ func TestRedisCutLosesNoJob(t *testing.T) {
 	proxy.Restore()
 
 	for _, id := range ids {
-		require.Equal(t, store.StatusCompleted, h.waitJob(id, 2*time.Minute).Status)
+		require.Equal(t, alex.StatusCompleted, h.waitJob(id, 2*time.Minute).Status)
 	}
 	requireEachStageWrittenOnce(t, h, len(ids))
 }
@@ -71,14 +72,14 @@ func TestPostgresCutLosesNoJob(t *testing.T) {
 	for range 30 {
 		ids = append(ids, h.submit(tok))
 	}
-	require.Eventually(t, func() bool { return countJobs(t, h, store.StatusCompleted) >= 3 },
+	require.Eventually(t, func() bool { return countJobs(t, h, alex.StatusCompleted) >= 3 },
 		time.Minute, 10*time.Millisecond, "the worker did not get going")
 	proxy.Cut()
 	time.Sleep(10 * time.Second) // the outage
 	proxy.Restore()
 
 	for _, id := range ids {
-		require.Equal(t, store.StatusCompleted, h.waitJob(id, 2*time.Minute).Status)
+		require.Equal(t, alex.StatusCompleted, h.waitJob(id, 2*time.Minute).Status)
 	}
 	requireEachStageWrittenOnce(t, h, len(ids))
 }

@@ -136,7 +136,7 @@ func TestBuyAFundEndToEnd(t *testing.T) {
 	assert.Equal(t, decimal.NewFromFloat(10000-cost).StringFixed(2), acc.CashBalance.StringFixed(2), "cash = 10000 - NAV × units")
 
 	id := h.submit(tok)
-	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+	require.Equal(t, alex.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 	job := h.getJob(tok, id)
 	assert.Empty(t, job["warnings"])
 	assert.Equal(t, "INR", job["charts_payload"].(map[string]any)["asset_class_distribution"].(map[string]any)["currency"])
@@ -180,7 +180,7 @@ func TestPlannerCarriesOnWhenPricesFail(t *testing.T) {
 
 	id := h.submit(tok)
 	job := h.waitJob(id, 30*time.Second)
-	require.Equal(t, store.StatusCompleted, job.Status, "error: %v", job.ErrorMessage)
+	require.Equal(t, alex.StatusCompleted, job.Status, "error: %v", job.ErrorMessage)
 	assert.EqualValues(t, 1, prices.calls.Load())
 	spy, err := h.store.Instrument(t.Context(), "SPY")
 	require.NoError(t, err)

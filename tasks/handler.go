@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -34,6 +36,10 @@ type Handler struct {
 	StaleAfter     time.Duration
 	// Metrics counts stage attempts by outcome; nil counts nothing.
 	Metrics *metrics.Stages
+
+	// local runs stages in this process (see Worker); nil leaves every
+	// stage to its task.
+	local *local
 }
 
 // Default heartbeat timing: a dead worker's stage runs again within seconds,
@@ -49,8 +55,7 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return fmt.Errorf("decode %s payload: %v: %w", t.Type(), err, asynq.SkipRetry)
 	}
-	run, ok := h.Stages[p.Stage]
-	if !ok {
+	if _, ok := h.Stages[p.Stage]; !ok {
 		return fmt.Errorf("no stage %q: %w", p.Stage, asynq.SkipRetry)
 	}
 	taskID, _ := asynq.GetTaskID(ctx)
@@ -66,46 +71,143 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return loggedError{err}
 	}
 	h.publish(ctx, p.JobID, log)
-	log = log.With("attempt", attempt)
-	start := time.Now()
+	return h.execute(ctx, run{StagePayload: p, attempt: attempt, log: log.With("attempt", attempt)})
+}
 
-	result, err := h.runWithHeartbeat(ctx, run, p, attempt)
+// run is an attempt of a stage that was claimed for it.
+type run struct {
+	StagePayload
+	attempt int
+	// job is the job the claim read; nil reads it.
+	job *store.Job
+	// inProcess runs without a task of asynq's: it has no retry count, and
+	// a failure leaves the stage to its task or the sweeper.
+	inProcess bool
+	log       *slog.Logger
+}
+
+// execute runs a claimed stage and records its end. What the completion
+// unblocks runs here at once, as far as the local slots allow; every
+// unblocked stage's task is queued all the same, the durable record that
+// another worker runs if this one dies.
+func (h *Handler) execute(ctx context.Context, r run) error {
+	start := time.Now()
+	result, err := h.runWithHeartbeat(ctx, r)
 	if err != nil {
-		err = h.fail(ctx, p, attempt, err, log)
-		h.Metrics.Observe(p.Stage, failureOutcome(err), time.Since(start))
+		err = h.fail(ctx, r, err)
+		h.Metrics.Observe(r.Stage, failureOutcome(err), time.Since(start))
 		return err
 	}
-	next, err := h.Store.CompleteStage(ctx, p.JobID, p.Stage, attempt, result)
+	claim := h.local.reserve(widestPosition)
+	c, err := h.Store.CompleteStageAndClaim(ctx, r.JobID, r.Stage, r.attempt, result, claim)
+	h.local.release(claim - len(c.Claimed))
 	if errors.Is(err, store.ErrStageNotClaimed) {
-		log.InfoContext(ctx, "stage result discarded: another attempt finished it or the job ended")
-		h.Metrics.Observe(p.Stage, metrics.StageDiscarded, time.Since(start))
+		r.log.InfoContext(ctx, "stage result discarded: another attempt finished it or the job ended")
+		h.Metrics.Observe(r.Stage, metrics.StageDiscarded, time.Since(start))
 		return nil
 	}
 	if err != nil {
 		// Back to pending, so that asynq's retry claims it at once.
-		err = h.fail(ctx, p, attempt, err, log)
-		h.Metrics.Observe(p.Stage, failureOutcome(err), time.Since(start))
+		err = h.fail(ctx, r, err)
+		h.Metrics.Observe(r.Stage, failureOutcome(err), time.Since(start))
 		return err
 	}
-	h.Metrics.Observe(p.Stage, metrics.StageCompleted, time.Since(start))
-	log.InfoContext(ctx, "stage completed", "duration_ms", time.Since(start).Milliseconds())
-	h.publish(ctx, p.JobID, log)
-	Deliver(ctx, h.Queue, h.Store, log, next)
+	h.Metrics.Observe(r.Stage, metrics.StageCompleted, time.Since(start))
+	r.log.InfoContext(ctx, "stage completed", "duration_ms", time.Since(start).Milliseconds(), "in_process", r.inProcess)
+	for _, cl := range c.Claimed {
+		h.runLocal(c.Job, cl, taskOf(c.Next, cl.Name))
+	}
+	h.publish(ctx, r.JobID, r.log)
+	deliver(ctx, h.Queue, h.Store, r.log, c.Next, unclaimed(c))
 	return nil
 }
 
-func (h *Handler) runWithHeartbeat(ctx context.Context, run StageFunc, p StagePayload, attempt int) ([]byte, error) {
-	job, err := h.Store.JobResults(ctx, p.JobID)
+// widestPosition is the most stages that one completion can make ready.
+var widestPosition = func() int {
+	n := map[int]int{}
+	for _, st := range alex.Stages {
+		n[st.Position]++
+	}
+	return max(1, slices.Max(slices.Collect(maps.Values(n))))
+}()
+
+func unclaimed(c store.Completion) []store.OutboxTask {
+	return slices.DeleteFunc(slices.Clone(c.Next), func(t store.OutboxTask) bool {
+		return slices.ContainsFunc(c.Claimed, func(cl store.ClaimedStage) bool { return cl.Name == t.Stage })
+	})
+}
+
+func taskOf(tasks []store.OutboxTask, stage string) string {
+	for _, t := range tasks {
+		if t.Stage == stage {
+			return t.TaskID
+		}
+	}
+	return ""
+}
+
+// runLocal runs a stage claimed for this process in its slot. Its log
+// names the task that is the stage's backstop.
+func (h *Handler) runLocal(job store.Job, cl store.ClaimedStage, taskID string) {
+	r := run{StagePayload: StagePayload{JobID: job.ID, Stage: cl.Name}, attempt: cl.Attempt, job: &job, inProcess: true,
+		log: h.Log.With("job_id", job.ID, "stage", cl.Name, "task_id", taskID, "attempt", cl.Attempt)}
+	started := h.local.start(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, stageTimeout)
+		defer cancel()
+		_ = h.execute(ctx, r) // logged; its task or the sweeper retries
+	})
+	if !started {
+		r.log.Info("worker stopping: the stage claimed is left to the sweeper")
+	}
+}
+
+// runWoken claims the stage a wake-up names and runs it in the local slot
+// the caller took, which it gives back if the stage is not claimed.
+func (h *Handler) runWoken(ctx context.Context, msg string) {
+	var w wakeup
+	if err := json.Unmarshal([]byte(msg), &w); err != nil || h.Stages[w.Stage] == nil {
+		h.Log.WarnContext(ctx, "wake-up ignored", "msg", msg, "err", err)
+		h.local.release(1)
+		return
+	}
+	p := w.StagePayload
+	log := h.Log.With("job_id", p.JobID, "stage", p.Stage, "task_id", w.TaskID)
+	attempt, err := h.Store.ClaimStage(ctx, p.JobID, p.Stage, h.StaleAfter)
 	if err != nil {
-		return nil, err
+		if !errors.Is(err, store.ErrStageNotClaimed) {
+			log.WarnContext(ctx, "woken stage not claimed; its task will be", "err", err)
+		}
+		h.local.release(1)
+		return
+	}
+	h.publish(ctx, p.JobID, log)
+	r := run{StagePayload: p, attempt: attempt, inProcess: true, log: log.With("attempt", attempt)}
+	h.local.start(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, stageTimeout)
+		defer cancel()
+		_ = h.execute(ctx, r)
+	})
+}
+
+func (h *Handler) runWithHeartbeat(ctx context.Context, r run) ([]byte, error) {
+	fn, ok := h.Stages[r.Stage]
+	if !ok {
+		return nil, fmt.Errorf("no stage %q: %w", r.Stage, asynq.SkipRetry)
+	}
+	if r.job == nil {
+		job, err := h.Store.JobResults(ctx, r.JobID)
+		if err != nil {
+			return nil, err
+		}
+		r.job = &job
 	}
 	beatCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	go h.beat(beatCtx, p, attempt)
-	return run(ctx, job)
+	go h.beat(beatCtx, r)
+	return fn(ctx, *r.job)
 }
 
-func (h *Handler) beat(ctx context.Context, p StagePayload, attempt int) {
+func (h *Handler) beat(ctx context.Context, r run) {
 	tick := time.NewTicker(h.HeartbeatEvery)
 	defer tick.Stop()
 	for {
@@ -113,35 +215,42 @@ func (h *Handler) beat(ctx context.Context, p StagePayload, attempt int) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			if err := h.Store.Heartbeat(ctx, p.JobID, p.Stage, attempt); err != nil && ctx.Err() == nil {
-				h.Log.WarnContext(ctx, "heartbeat failed", "job_id", p.JobID, "stage", p.Stage, "err", err)
+			if err := h.Store.Heartbeat(ctx, r.JobID, r.Stage, r.attempt); err != nil && ctx.Err() == nil {
+				h.Log.WarnContext(ctx, "heartbeat failed", "job_id", r.JobID, "stage", r.Stage, "err", err)
 			}
 		}
 	}
 }
 
-// fail puts the stage back for asynq's retry, or, when no retry is left or
-// none can help, fails the job naming the stage. It logs cause, once, with
-// the job, stage and task; the user reads a sentence (see stageError).
-func (h *Handler) fail(ctx context.Context, p StagePayload, attempt int, cause error, log *slog.Logger) error {
+// fail puts the stage back for a retry, or, when no try is left or none
+// can help, fails the job naming the stage. It logs cause, once, with the
+// job, stage and task; the user reads a sentence (see stageError). A run in
+// process is retried by the stage's task (or, when a worker refused that
+// task while the run held the stage, by the sweeper, which finds the stage
+// pending with its task gone).
+func (h *Handler) fail(ctx context.Context, r run, cause error) error {
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetried, _ := asynq.GetMaxRetry(ctx)
 	// A dependency that is down fails no job: the stage waits for it (the
 	// sweeper queues it again when asynq gave up on the task).
 	unavailable := alex.ErrorCode(cause) == alex.EUNAVAILABLE
-	final := !unavailable && (errors.Is(cause, asynq.SkipRetry) || retried >= maxRetried)
+	// An attempt in process and asynq's tries share the stage's budget of
+	// maxRetry+1 attempts (a worker that died mid-attempt used one too).
+	lastTry := r.attempt > maxRetry || (!r.inProcess && retried >= maxRetried)
+	final := !unavailable && (errors.Is(cause, asynq.SkipRetry) || lastTry)
+	log := r.log
 	// The stage's own context may be spent (timeout): record with a fresh one.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if !final {
-		log.WarnContext(ctx, "stage attempt failed; retrying", "err", cause, "retry", retried)
-		if err := h.Store.RetryStage(wctx, p.JobID, p.Stage, attempt, stageError(p.Stage, cause)); err != nil {
+		log.WarnContext(ctx, "stage attempt failed; retrying", "err", cause, "retry", retried, "in_process", r.inProcess)
+		if err := h.Store.RetryStage(wctx, r.JobID, r.Stage, r.attempt, stageError(r.Stage, cause)); err != nil {
 			log.WarnContext(ctx, "stage retry not recorded", "err", err)
 		}
 		return loggedError{cause}
 	}
 	log.ErrorContext(ctx, "stage failed for good", "err", cause, "retry", retried)
-	err := h.Store.FailStage(wctx, p.JobID, p.Stage, attempt, stageError(p.Stage, cause), jobError(p.Stage, cause))
+	err := h.Store.FailStage(wctx, r.JobID, r.Stage, r.attempt, stageError(r.Stage, cause), jobError(r.Stage, cause))
 	if errors.Is(err, store.ErrStageNotClaimed) {
 		log.InfoContext(ctx, "stage failure discarded: another attempt replaced this one")
 		return nil
@@ -150,7 +259,7 @@ func (h *Handler) fail(ctx context.Context, p StagePayload, attempt int, cause e
 		log.ErrorContext(ctx, "stage failure not recorded", "err", err)
 		return loggedError{errors.Join(cause, err)}
 	}
-	h.publish(wctx, p.JobID, log)
+	h.publish(wctx, r.JobID, log)
 	return loggedError{fmt.Errorf("%w: %w", cause, asynq.SkipRetry)}
 }
 

@@ -62,13 +62,23 @@ func newHarness(t testing.TB, maxActive int) *harness {
 	require.NoError(t, err)
 	h.issuer, err = auth.NewIssuer(t.Context(), keyPEM, "alex-test", time.Hour)
 	require.NoError(t, err)
-	h.api = alexhttp.New(alexhttp.Config{
-		Store: h.store, Queue: q, Log: h.log, MaxActiveJobsPerUser: maxActive,
+	h.api = h.newAPI()
+	return h
+}
+
+func (h *harness) newAPI() *alexhttp.Server {
+	return alexhttp.New(alexhttp.Config{
+		Store: h.store, Queue: h.queue, Log: h.log, MaxActiveJobsPerUser: h.maxActive,
 		// On, as in production: the Redis outage test shows that it fails open.
 		RateLimitPerMinute: 1000,
 		Verifier:           auth.NewVerifier(h.issuer.KeySource(), auth.VerifierOptions{Issuer: "alex-test"}),
 	})
-	return h
+}
+
+// useStore has the API (and the workers started next) use s.
+func (h *harness) useStore(s *store.Store) {
+	h.store = s
+	h.api = h.newAPI()
 }
 
 // connectRedisThrough sends the API's and the workers' Redis traffic

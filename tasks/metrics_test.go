@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/auth"
 	alexhttp "github.com/alex-advisor/alex/http"
 	"github.com/alex-advisor/alex/store"
@@ -145,7 +146,7 @@ func TestMetricsShowRoutesStagesAndQueues(t *testing.T) {
 	tok := h.token("user_metrics")
 	h.populate(tok)
 	id := h.submit(tok)
-	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+	require.Equal(t, alex.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 	const jobReads = 3
 	for range jobReads {
 		h.getJob(tok, id)
@@ -179,6 +180,17 @@ func TestMetricsShowRoutesStagesAndQueues(t *testing.T) {
 	}
 	assert.Equal(t, 1.0, counter(t, m, "alex_stage_runs_total", map[string]string{"stage": "charter", "outcome": "retried"}))
 
+	// The tasks of the stages that ran in-process drain at the workers'
+	// next poll, each finding its stage done.
+	m = h.scrapeUntil(func(m map[string]*dto.MetricFamily) bool {
+		for _, q := range []string{tasks.QueueDefault, tasks.QueueCritical} {
+			s := series(m, "asynq_queue_size", map[string]string{"queue": q, "state": "pending"})
+			if len(s) != 1 || s[0].GetGauge().GetValue() != 0 {
+				return false
+			}
+		}
+		return true
+	})
 	for _, q := range []string{tasks.QueueDefault, tasks.QueueCritical} {
 		assert.Equal(t, 1.0, gauge(t, m, "asynq_queue_up", map[string]string{"queue": q}), q)
 		assert.Equal(t, 0.0, gauge(t, m, "asynq_queue_size", map[string]string{"queue": q, "state": "pending"}),
@@ -199,7 +211,7 @@ func TestMetricsCountFailedStages(t *testing.T) {
 	h.startWorker(stages, tasks.WorkerOptions{Metrics: reg})
 	tok := h.token("user_metrics_failed")
 	h.populate(tok)
-	require.Equal(t, store.StatusFailed, h.waitJob(h.submit(tok), 30*time.Second).Status)
+	require.Equal(t, alex.StatusFailed, h.waitJob(h.submit(tok), 30*time.Second).Status)
 
 	m := h.scrapeUntil(stageCounted("reporter", "failed"))
 	assert.Equal(t, 1.0, counter(t, m, "alex_stage_runs_total", map[string]string{"stage": "reporter", "outcome": "failed"}))

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/narrator"
-	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/tasks"
 )
 
@@ -54,7 +54,7 @@ func TestNarratorOutageIsToldToTheReaderAndLoggedOnce(t *testing.T) {
 	tok := h.token("user_narrated")
 	h.populate(tok)
 	id := h.submit(tok)
-	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+	require.Equal(t, alex.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 
 	report := h.getJob(tok, id)["report_payload"].(map[string]any)
 	assert.Equal(t, "reporter", report["agent"])

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/tasks"
 )
@@ -27,7 +28,7 @@ func TestAnalysisCompletesWithEveryPayload(t *testing.T) {
 	h.populate(tok)
 
 	id := h.submit(tok)
-	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+	require.Equal(t, alex.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 
 	job := h.getJob(tok, id)
 	assert.Equal(t, "completed", job["status"])
@@ -84,7 +85,7 @@ func TestFailingStageFailsTheJobNamingIt(t *testing.T) {
 	h.populate(tok)
 
 	id := h.submit(tok)
-	require.Equal(t, store.StatusFailed, h.waitJob(id, 30*time.Second).Status)
+	require.Equal(t, alex.StatusFailed, h.waitJob(id, 30*time.Second).Status)
 	job := h.getJob(tok, id)
 	assert.Equal(t, "failed", job["status"])
 	assert.Contains(t, job["error_message"], "The written report could not be completed.")
@@ -120,7 +121,7 @@ func TestStageRetriedAfterATransientError(t *testing.T) {
 	h.populate(tok)
 	id := h.submit(tok)
 	j := h.waitJob(id, 30*time.Second)
-	require.Equal(t, store.StatusCompleted, j.Status)
+	require.Equal(t, alex.StatusCompleted, j.Status)
 	for _, st := range j.JobStages {
 		if st.Name == "charter" {
 			assert.Equal(t, 2, st.Attempts)
@@ -164,7 +165,7 @@ func TestCancelMidRunRunsNoFurtherStage(t *testing.T) {
 		j, err := h.store.JobByID(context.Background(), id)
 		require.NoError(t, err)
 		for _, st := range j.JobStages {
-			if st.Name == "charter" && st.Status == store.StatusRunning {
+			if st.Name == "charter" && st.Status == alex.StatusRunning {
 				return false
 			}
 		}
@@ -256,7 +257,7 @@ func TestFinishedJobAnswersTheSameToItsOwnerOnly(t *testing.T) {
 	tok, other := h.token("user_finished"), h.token("user_nosy")
 	h.populate(tok)
 	id := h.submit(tok)
-	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+	require.Equal(t, alex.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 
 	first := h.do("GET", "/api/v1/jobs/"+id, tok, nil)
 	require.Equal(t, http.StatusOK, first.status)

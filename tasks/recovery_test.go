@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/store"
 	"github.com/alex-advisor/alex/tasks"
 )
@@ -22,7 +23,7 @@ func TestRedisOutageLosesNoJob(t *testing.T) {
 	tok := h.token("user_outage")
 	h.populate(tok)
 	before := h.submit(tok)
-	require.Equal(t, store.StatusCompleted, h.waitJob(before, 30*time.Second).Status)
+	require.Equal(t, alex.StatusCompleted, h.waitJob(before, 30*time.Second).Status)
 
 	h.redis.Stop()
 	res := h.do("POST", "/api/v1/accounts", tok, map[string]any{"account_name": "Opened during the outage", "cash_balance": 100})
@@ -37,12 +38,12 @@ func TestRedisOutageLosesNoJob(t *testing.T) {
 	for _, id := range during {
 		j, err := h.store.JobByID(context.Background(), id)
 		require.NoError(t, err)
-		assert.Equal(t, store.StatusPending, j.Status)
+		assert.Equal(t, alex.StatusPending, j.Status)
 	}
 
 	h.redis.Restart() // empty: whatever the queue held is gone too
 	for _, id := range during {
-		assert.Equal(t, store.StatusCompleted, h.waitJob(id, 60*time.Second).Status)
+		assert.Equal(t, alex.StatusCompleted, h.waitJob(id, 60*time.Second).Status)
 	}
 }
 
@@ -64,7 +65,7 @@ func TestSilentStageIsTakenOver(t *testing.T) {
 
 	h.startWorker(h.realStages(), tasks.WorkerOptions{StaleAfter: 2 * time.Second, HeartbeatEvery: 100 * time.Millisecond})
 	j := h.waitJob(id, 30*time.Second)
-	require.Equal(t, store.StatusCompleted, j.Status)
+	require.Equal(t, alex.StatusCompleted, j.Status)
 	for _, st := range j.JobStages {
 		want := 1
 		if st.Name == "planner" {
@@ -85,5 +86,5 @@ func TestLostTaskIsQueuedAgain(t *testing.T) {
 	require.NoError(t, h.queue.Inspector().DeleteTask(tasks.QueueDefault, store.TaskID(id, "planner", 0)))
 
 	h.startWorker(h.realStages(), tasks.WorkerOptions{LostAfter: 200 * time.Millisecond})
-	assert.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+	assert.Equal(t, alex.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 }

@@ -27,10 +27,14 @@ func NewServer(conn asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
 		Concurrency:       o.Concurrency,
 		Queues:            Queues,
 		TaskCheckInterval: o.TaskCheckInterval,
-		RetryDelayFunc:    RetryDelay,
-		ShutdownTimeout:   o.ShutdownTimeout,
-		Logger:            slogAdapter{o.Log},
-		LogLevel:          asynq.WarnLevel,
+		// The janitor deletes completed tasks kept for a retention, and no
+		// task has one: checking every 8 s (asynq's default) costs an idle
+		// worker's CPU for nothing.
+		JanitorInterval: time.Minute,
+		RetryDelayFunc:  RetryDelay,
+		ShutdownTimeout: o.ShutdownTimeout,
+		Logger:          slogAdapter{o.Log},
+		LogLevel:        asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			if alreadyLogged(err) {
 				return // by the stage handler, with its job and stage

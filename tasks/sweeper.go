@@ -57,7 +57,9 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 func (s *Sweeper) deliverOutbox(ctx context.Context) {
 	for {
 		n, err := s.Store.DeliverOutbox(ctx, s.OutboxGrace, sweepBatch, func(tasks []store.OutboxTask) []int64 {
-			return enqueue(ctx, s.Queue, s.Log, tasks)
+			delivered := enqueue(ctx, s.Queue, s.Log, tasks)
+			wakeIdle(ctx, s.Queue, s.Log, tasks)
+			return delivered
 		})
 		if err != nil {
 			s.Log.WarnContext(ctx, "outbox sweep failed", "err", err)

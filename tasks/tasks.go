@@ -65,12 +65,43 @@ func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
 	return min(d, 30*time.Second)
 }
 
-// Deliver hands outbox tasks to the queue and marks the delivered ones. What
-// fails stays in the outbox for the Sweeper; the error is only logged.
+// Deliver hands outbox tasks to the queue, marks the delivered ones, and
+// wakes an idle worker for each, which runs it at once rather than at
+// asynq's next poll. What fails stays in the outbox for the Sweeper; the
+// error is only logged.
 func Deliver(ctx context.Context, q *queue.Queue, s *store.Store, log *slog.Logger, tasks []store.OutboxTask) {
+	deliver(ctx, q, s, log, tasks, tasks)
+}
+
+// deliver is Deliver that wakes workers for wake only.
+func deliver(ctx context.Context, q *queue.Queue, s *store.Store, log *slog.Logger, tasks, wake []store.OutboxTask) {
+	if len(tasks) == 0 {
+		return
+	}
 	delivered := enqueue(ctx, q, log, tasks)
 	if err := s.MarkDelivered(ctx, delivered...); err != nil {
 		log.WarnContext(ctx, "outbox not marked delivered; the sweeper will deliver again", "err", err)
+	}
+	wakeIdle(ctx, q, log, wake)
+}
+
+// wakeup is the message of a wake-up: the stage to run, and the task that
+// is its backstop.
+type wakeup struct {
+	StagePayload
+	TaskID string `json:"task_id"`
+}
+
+// wakeIdle hands tasks to idle workers (see queue.Wake); a wake-up lost
+// costs only latency.
+func wakeIdle(ctx context.Context, q *queue.Queue, log *slog.Logger, tasks []store.OutboxTask) {
+	msgs := make([]string, 0, len(tasks))
+	for _, t := range tasks {
+		b, _ := json.Marshal(wakeup{StagePayload{JobID: t.JobID, Stage: t.Stage}, t.TaskID}) // strings: cannot fail
+		msgs = append(msgs, string(b))
+	}
+	if err := q.Wake(ctx, msgs...); err != nil {
+		log.DebugContext(ctx, "workers not woken; they poll", "err", err)
 	}
 }
 

@@ -53,7 +53,7 @@ func TestDemoPortfolioIsFullyValued(t *testing.T) {
 	}
 
 	id := h.submit(tok)
-	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+	require.Equal(t, alex.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 	job := h.getJob(tok, id)
 	assert.Empty(t, job["warnings"], "every demo holding is priced")
 
@@ -95,7 +95,7 @@ func TestUnpricedHoldingIsReportedNotZero(t *testing.T) {
 	}
 
 	id := h.submit(tok)
-	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+	require.Equal(t, alex.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 	job := h.getJob(tok, id)
 
 	warnings := job["warnings"].([]any)
@@ -145,7 +145,7 @@ func TestForeignHoldingIsConvertedOrReported(t *testing.T) {
 	withRates := (&tasks.Analysis{Store: h.store, Rates: func(context.Context) (alex.Rates, error) { return rates, nil }}).Stages()
 	w := h.startWorker(withRates, tasks.WorkerOptions{})
 	id := h.submit(tok)
-	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+	require.Equal(t, alex.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 	job := h.getJob(tok, id)
 	assert.Empty(t, job["warnings"])
 	// 100 × ¥3,000 at 1.05/157.5 $/¥ = $2,000.00, not $300,000.
@@ -166,7 +166,7 @@ func TestForeignHoldingIsConvertedOrReported(t *testing.T) {
 	}}).Stages()
 	h.startWorker(noRates, tasks.WorkerOptions{})
 	id = h.submit(tok)
-	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+	require.Equal(t, alex.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 	job = h.getJob(tok, id)
 	warnings := job["warnings"].([]any)
 	require.Len(t, warnings, 1)
@@ -217,7 +217,7 @@ func TestAnalyzeOptionsAreAContract(t *testing.T) {
 		"years_until_retirement": 5, "target_retirement_income": 80000, "paths": 2000, "seed": 7, "inflation": 0.02}})
 	require.Equal(t, http.StatusAccepted, res.status, "%s", res.body)
 	id := res.json(t)["job_id"].(string)
-	require.Equal(t, store.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
+	require.Equal(t, alex.StatusCompleted, h.waitJob(id, 30*time.Second).Status)
 	ret := h.getJob(tok, id)["retirement_payload"].(map[string]any)
 	assumptions := ret["assumptions"].(map[string]any)
 	assert.EqualValues(t, 5, assumptions["years_until_retirement"], "the option overrides the profile's 20")

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -45,7 +46,7 @@ func (o *WorkerOptions) defaults() {
 		o.Concurrency = 10
 	}
 	if o.TaskCheckInterval == 0 {
-		o.TaskCheckInterval = 10 * time.Millisecond
+		o.TaskCheckInterval = DefaultTaskCheckInterval
 	}
 	if o.ShutdownTimeout == 0 {
 		o.ShutdownTimeout = 30 * time.Second
@@ -57,7 +58,7 @@ func (o *WorkerOptions) defaults() {
 		o.StaleAfter = DefaultStaleAfter
 	}
 	if o.SweepEvery == 0 {
-		o.SweepEvery = time.Second
+		o.SweepEvery = DefaultSweepEvery
 	}
 	if o.LostAfter == 0 {
 		o.LostAfter = 5 * time.Second
@@ -67,11 +68,33 @@ func (o *WorkerOptions) defaults() {
 	}
 }
 
+// DefaultSweepEvery is how often the sweeper looks for what a dead worker
+// or Redis lost: a few times within the StaleAfter a takeover waits anyway,
+// and seldom enough that an idle process (the embedded server on SQLite)
+// does not spend its CPU on it.
+const DefaultSweepEvery = 2 * time.Second
+
+// DefaultTaskCheckInterval is how long asynq's idle processors wait before
+// polling the queues again. No stage waits for it on the way of a job (see
+// Worker); it bounds only how soon a task whose wake-up was lost, or that
+// the sweeper queued again, runs.
+const DefaultTaskCheckInterval = time.Second
+
 // Worker is one replica of the stage worker pool: the asynq server with
-// the stage handler, and the sweeper.
+// the stage handler, the sweeper, and the in-process runs that keep a job
+// moving without waiting for a poll. A worker that completes a stage runs
+// the stages that completion unblocks at once, claimed in the completion's
+// transaction, when it has free slots (Concurrency of them); an idle one
+// blocks on the wake-ups that a submit (or a worker without free slots)
+// sends, claims the stage named and runs it. The asynq task of every stage
+// is queued all the same, the durable record and the backstop: when it
+// arrives and finds the stage done or running, it returns at once.
 type Worker struct {
 	server  *asynq.Server
 	mux     *asynq.ServeMux
+	handler *Handler
+	queue   *queue.Queue
+	local   *local
 	sweeper *Sweeper
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
@@ -86,13 +109,13 @@ type Worker struct {
 func NewWorker(s *store.Store, q *queue.Queue, stages map[string]StageFunc, o WorkerOptions) *Worker {
 	o.defaults()
 	h := &Handler{Store: s, Queue: q, Log: o.Log, Stages: stages,
-		HeartbeatEvery: o.HeartbeatEvery, StaleAfter: o.StaleAfter}
+		HeartbeatEvery: o.HeartbeatEvery, StaleAfter: o.StaleAfter, local: newLocal(o.Concurrency)}
 	if o.Metrics != nil {
 		h.Metrics = metrics.NewStages(o.Metrics)
 		o.Metrics.MustRegister(metrics.NewQueues(q.Inspector(), QueueNames(), o.Log))
 	}
 	w := &Worker{
-		conn: q.ConnOpt(), schedule: o.Schedule, log: o.Log,
+		conn: q.ConnOpt(), schedule: o.Schedule, log: o.Log, handler: h, queue: q, local: h.local,
 		server: NewServer(q.ConnOpt(), ServerOptions{Concurrency: o.Concurrency,
 			TaskCheckInterval: o.TaskCheckInterval, ShutdownTimeout: o.ShutdownTimeout, Log: o.Log}),
 		mux: NewMux(h),
@@ -118,19 +141,55 @@ func (w *Worker) Start(ctx context.Context) error {
 		return err
 	}
 	ctx, w.stop = context.WithCancel(ctx)
-	w.wg.Add(1)
-	go func() {
-		defer w.wg.Done()
-		w.sweeper.Run(ctx)
-	}()
+	w.wg.Go(func() { w.sweeper.Run(ctx) })
+	w.wg.Go(func() { w.listen(ctx) })
 	return nil
 }
 
-// Shutdown stops taking tasks, lets running stages finish within the
-// shutdown timeout and hands the rest back to the queue.
+// listen runs the stages that wake-ups name while it has a free slot:
+// only an idle worker waits for one, so a wake-up goes to a worker that
+// can run its stage now.
+func (w *Worker) listen(ctx context.Context) {
+	wakeups := w.queue.Wakeups()
+	stop := context.AfterFunc(ctx, func() { _ = wakeups.Close() })
+	defer func() {
+		if stop() {
+			_ = wakeups.Close()
+		}
+	}()
+	for w.local.acquire(ctx) {
+		msg, err := wakeups.Next(ctx)
+		if err != nil {
+			w.local.release(1)
+			if ctx.Err() != nil {
+				return
+			}
+			if !errors.Is(err, queue.ErrNoWakeup) {
+				w.log.DebugContext(ctx, "no wake-ups; asynq's poll carries on", "err", err)
+				sleep(ctx, time.Second)
+			}
+			continue
+		}
+		w.handler.runWoken(ctx, msg)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// Shutdown stops taking tasks, cancels the stages running in-process (their
+// tasks and the sweeper run them again), lets the stages asynq handed out
+// finish within the shutdown timeout and hands the rest back to the queue.
 func (w *Worker) Shutdown() {
 	w.stop()
 	w.wg.Wait()
+	w.local.stop()
 	if w.scheduler != nil {
 		w.scheduler.Shutdown()
 	}
