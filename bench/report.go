@@ -229,10 +229,10 @@ func markdown(w io.Writer, r *results) {
 	fmt.Fprintf(w, "Run %s on %d CPUs, %s. %s\n\n",
 		r.StartedAt.UTC().Format(time.RFC3339), r.Machine.CPUs, r.Machine.GoVersion, r.Machine.Note)
 	fmt.Fprintf(w, "HTTP loads by %s, %d connections, %s each; pgbench %d clients, %s per script, scale 1; "+
-		"%d jobs per throughput run; %d sequential jobs for idle latency; worker processes × %d; idle CPU over %s. "+
+		"%d jobs per throughput run, submitted at once by %d users; %d sequential jobs for idle latency; worker processes × %d; idle CPU over %s. "+
 		"Everything below comes from this one run (`go run ./bench`).\n\n",
 		r.Settings.Load, r.Settings.Conns, r.Settings.Duration, r.Settings.PgbenchClients, r.Settings.PgbenchDuration,
-		r.Settings.Jobs, r.Settings.LatencyJobs, r.Settings.WorkerConcurrency, r.Settings.IdleWindow)
+		r.Settings.Jobs, burstUsers, r.Settings.LatencyJobs, r.Settings.WorkerConcurrency, r.Settings.IdleWindow)
 	if len(r.Lines) > 0 {
 		fmt.Fprintln(w, "| what | measured | goal | met |")
 		fmt.Fprintln(w, "|---|---|---|---|")

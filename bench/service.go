@@ -181,13 +181,35 @@ func (a *apiClient) waitCompleted(ctx context.Context, id string) error {
 // prepareUser registers a user with the three sample accounts and submits
 // one job, whose id it returns.
 func (a *apiClient) prepareUser(ctx context.Context) (string, error) {
-	if err := a.registerUser(ctx, fmt.Sprintf("bench-%d@example.com", time.Now().UnixNano())); err != nil {
-		return "", err
-	}
-	if err := a.call(ctx, http.MethodPost, "/api/v1/populate-test-data", nil, http.StatusCreated, nil); err != nil {
+	if err := a.setUpUser(ctx); err != nil {
 		return "", err
 	}
 	return a.submit(ctx)
+}
+
+// setUpUser registers a user with the three sample accounts.
+func (a *apiClient) setUpUser(ctx context.Context) error {
+	if err := a.registerUser(ctx, fmt.Sprintf("bench-%d@example.com", time.Now().UnixNano())); err != nil {
+		return err
+	}
+	return a.call(ctx, http.MethodPost, "/api/v1/populate-test-data", nil, http.StatusCreated, nil)
+}
+
+// burstUsers is how many people submit the throughput bursts at once.
+const burstUsers = 8
+
+// prepareUsers is first and n more users, each registered with the sample
+// accounts.
+func prepareUsers(ctx context.Context, first *apiClient, apiURL string, n int) ([]*apiClient, error) {
+	users := []*apiClient{first}
+	for range n {
+		u := &apiClient{base: apiURL, client: first.client}
+		if err := u.setUpUser(ctx); err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, nil
 }
 
 // measureIdleLatency submits n jobs one after the other, each once the last
@@ -210,12 +232,12 @@ func (a *apiClient) measureIdleLatency(ctx context.Context, n int) (latency, err
 		P99ms: ms(percentile(durations, 99)), MaxMs: ms(percentile(durations, 100))}, nil
 }
 
-// measureThroughput submits n jobs from 8 clients at once and times until
-// all of them are terminal, reading their status from PostgreSQL every
-// 20 ms (so the polling does not load the API).
-func (a *apiClient) measureThroughput(ctx context.Context, db *pgx.Conn, n int) (throughput, error) {
+// measureThroughput submits n jobs at once, from each of users in turn,
+// and times until all of them are terminal, reading their status from
+// PostgreSQL every 20 ms (so the polling does not load the API).
+func measureThroughput(ctx context.Context, users []*apiClient, db *pgx.Conn, n int) (throughput, error) {
 	start := time.Now()
-	ids, err := a.submitMany(ctx, n, 8)
+	ids, err := submitMany(ctx, users, n)
 	if err != nil {
 		return throughput{}, err
 	}
@@ -243,14 +265,17 @@ func (a *apiClient) measureThroughput(ctx context.Context, db *pgx.Conn, n int) 
 	}
 }
 
-// submitMany submits n jobs from senders goroutines and returns their ids.
-func (a *apiClient) submitMany(ctx context.Context, n, senders int) ([]string, error) {
+// submitMany submits n jobs, one sender per user, and returns their ids.
+// A burst from one user would measure that user's submits, which take
+// turns on their user row (it guards the active-job limit and the
+// idempotency keys): the service's throughput is across people.
+func submitMany(ctx context.Context, users []*apiClient, n int) ([]string, error) {
 	ids := make([]string, n)
 	g, ctx := errgroup.WithContext(ctx)
-	for s := range senders {
+	for s, user := range users {
 		g.Go(func() error {
-			for i := s; i < n; i += senders {
-				id, err := a.submit(ctx)
+			for i := s; i < n; i += len(users) {
+				id, err := user.submit(ctx)
 				if err != nil {
 					return err
 				}
@@ -302,7 +327,7 @@ func (b *bench) startAPI(ctx context.Context) (runningService, error) {
 		"LOG_LEVEL=warn",
 		"AUTH_MODE=local",
 		"MAX_ACTIVE_JOBS_PER_USER=100000",
-		"RATE_LIMIT_PER_MINUTE=0", // the bench is one user sending thousands of jobs
+		"RATE_LIMIT_PER_MINUTE=0", // the bench's users send thousands of requests each
 		"WORKER_CONCURRENCY=" + strconv.Itoa(b.WorkerConcurrency),
 	}
 	if b.TaskCheckInterval != "" {
@@ -420,8 +445,13 @@ func (b *bench) measureService(ctx context.Context) (svc serviceResults, err err
 	if svc.Accounts, err = b.load(ctx, loadSpec{url: apiURL + "/api/v1/accounts", token: api.token, conns: b.Conns, duration: b.Duration}); err != nil {
 		return svc, err
 	}
+	step("registering %d more users with the sample accounts, to submit the bursts", burstUsers-1)
+	users, err := prepareUsers(ctx, api, apiURL, burstUsers-1)
+	if err != nil {
+		return svc, err
+	}
 	for _, workers := range b.WorkerCounts {
-		t, err := b.measureThroughput(ctx, api, db, running, workers)
+		t, err := b.measureThroughput(ctx, users, db, running, workers)
 		if err != nil {
 			return svc, err
 		}
@@ -445,7 +475,7 @@ func (b *bench) measureService(ctx context.Context) (svc serviceResults, err err
 
 // measureThroughput runs a burst of jobs on workers worker processes and
 // counts what they cost.
-func (b *bench) measureThroughput(ctx context.Context, api *apiClient, db *pgx.Conn, running runningService, workers int) (throughput, error) {
+func (b *bench) measureThroughput(ctx context.Context, users []*apiClient, db *pgx.Conn, running runningService, workers int) (throughput, error) {
 	if err := b.startWorkers(running, workers); err != nil {
 		return throughput{}, err
 	}
@@ -460,7 +490,7 @@ func (b *bench) measureThroughput(ctx context.Context, api *apiClient, db *pgx.C
 	label := fmt.Sprintf("throughput-%dw", workers)
 	stopAPIProfile := b.profile(ctx, "api", "api-"+label, 8*time.Second)
 	stopWorkerProfile := b.profile(ctx, workerName(1), workerName(1)+"-"+label, 8*time.Second)
-	t, err := api.measureThroughput(ctx, db, b.Jobs)
+	t, err := measureThroughput(ctx, users, db, b.Jobs)
 	stopAPIProfile()
 	stopWorkerProfile()
 	if err != nil {
