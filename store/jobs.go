@@ -189,7 +189,8 @@ func insertJob(tx *gorm.DB, nj NewJob) (Job, *OutboxTask, error) {
 }
 
 // TaskID is the queue's id of a stage task: <job_id>:<stage> for its first
-// delivery, with :a<attempt> for a stage taken over from a dead worker.
+// delivery, with :r<n> for the n-th time the stage was queued again (taken
+// over from a dead worker, or its task lost).
 func TaskID(jobID, stage string, requeues int) string {
 	if requeues == 0 {
 		return jobID + ":" + stage
