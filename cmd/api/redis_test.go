@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,9 +95,14 @@ func runAnalysisThrough(t *testing.T, apiBin, workerBin, redisURL string) {
 // keys are the keys matching pattern on every master of rdb.
 func keys(t *testing.T, rdb redis.UniversalClient, pattern string) []string {
 	t.Helper()
-	var found []string
+	var (
+		mu    sync.Mutex // ForEachMaster scans the masters at once
+		found []string
+	)
 	scan := func(ctx context.Context, c *redis.Client) error {
 		ks, err := c.Keys(ctx, pattern).Result()
+		mu.Lock()
+		defer mu.Unlock()
 		found = append(found, ks...)
 		return err
 	}
