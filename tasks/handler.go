@@ -151,14 +151,20 @@ func taskOf(tasks []store.OutboxTask, stage string) string {
 func (h *Handler) runLocal(job store.Job, cl store.ClaimedStage, taskID string) {
 	r := run{StagePayload: StagePayload{JobID: job.ID, Stage: cl.Name}, attempt: cl.Attempt, job: &job, inProcess: true,
 		log: h.Log.With("job_id", job.ID, "stage", cl.Name, "task_id", taskID, "attempt", cl.Attempt)}
-	started := h.local.start(func(ctx context.Context) {
+	if !h.startInProcess(r) {
+		r.log.Info("worker stopping: the stage claimed is left to the sweeper")
+	}
+}
+
+// startInProcess runs a claimed stage in the local slot its caller took,
+// within the stage's time. It is false when the worker is stopping: the
+// slot is given back and the stage left to its backstop.
+func (h *Handler) startInProcess(r run) bool {
+	return h.local.start(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, stageTimeout)
 		defer cancel()
 		_ = h.execute(ctx, r) // logged; its task or the sweeper retries
 	})
-	if !started {
-		r.log.Info("worker stopping: the stage claimed is left to the sweeper")
-	}
 }
 
 // runWoken claims the stage a wake-up names and runs it in the local slot
@@ -181,12 +187,7 @@ func (h *Handler) runWoken(ctx context.Context, msg string) {
 		return
 	}
 	h.publish(ctx, p.JobID, log)
-	r := run{StagePayload: p, attempt: attempt, inProcess: true, log: log.With("attempt", attempt)}
-	h.local.start(func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, stageTimeout)
-		defer cancel()
-		_ = h.execute(ctx, r)
-	})
+	h.startInProcess(run{StagePayload: p, attempt: attempt, inProcess: true, log: log.With("attempt", attempt)})
 }
 
 func (h *Handler) runWithHeartbeat(ctx context.Context, r run) ([]byte, error) {
