@@ -433,6 +433,11 @@ func (s *Store) ClaimStage(ctx context.Context, jobID, stage string, staleAfter 
 	return attempt, translate(err, "Stage")
 }
 
+// claimedColumns set a stage running for a new attempt (arguments: the
+// time, three times), in every statement that claims one.
+const claimedColumns = `status = 'running', attempts = attempts + 1,
+	started_at = coalesce(started_at, ?), heartbeat_at = ?, error = NULL, updated_at = ?`
+
 // claimStage is the claim of ClaimStage. A claim a crash loses fences out
 // its attempt's result, and the sweeper queues the stage again: its commit
 // does not wait for the disk. start, when not empty, is a WITH clause named
@@ -445,8 +450,7 @@ func claimStage(db *gorm.DB, jobID, stage string, at time.Time, staleAfter time.
 		running = "(" + running + " OR EXISTS (SELECT 1 FROM started))"
 	}
 	var attempts []int
-	if err := db.Raw(start+`UPDATE job_stages AS s SET status = 'running', attempts = s.attempts + 1,
-			started_at = coalesce(s.started_at, ?), heartbeat_at = ?, error = NULL, updated_at = ?`+asyncCommitFrom(db)+`
+	if err := db.Raw(start+`UPDATE job_stages AS s SET `+claimedColumns+asyncCommitFrom(db)+`
 		WHERE s.job_id = ? AND s.name = ?
 		  AND (s.status = 'pending' OR (s.status = 'running' AND s.heartbeat_at < ?))
 		  AND `+running+`
@@ -580,8 +584,7 @@ func claimReady(tx *gorm.DB, jobID string, ready []OutboxTask, n int, at time.Ti
 	}
 	slices.Sort(names)
 	var claimed []ClaimedStage
-	err := tx.Raw(`UPDATE job_stages SET status = 'running', attempts = attempts + 1,
-			started_at = coalesce(started_at, ?), heartbeat_at = ?, error = NULL, updated_at = ?
+	err := tx.Raw(`UPDATE job_stages SET `+claimedColumns+`
 		WHERE job_id = ? AND name IN ? AND status = 'pending'
 		RETURNING name, attempts AS attempt`, at, at, at, jobID, names[:min(n, len(names))]).Scan(&claimed).Error
 	return claimed, err
