@@ -302,7 +302,7 @@ func (s *Store) CancelJob(ctx context.Context, userID, id string) (Job, error) {
 	if _, err := s.Job(ctx, userID, id); err != nil {
 		return Job{}, err
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE jobs SET status = 'cancelled', completed_at = ?, updated_at = ?
 			WHERE id = ? AND status IN ('pending', 'running')`, now(), now(), id)
 		if res.Error != nil {
@@ -337,10 +337,9 @@ func (s *Store) MarkDelivered(ctx context.Context, ids ...int64) error {
 	}
 	db := s.db.WithContext(ctx)
 	if !s.sqlite() {
-		return translate(markDelivered(db, ids), "Outbox")
+		return translate(retryAborted(func() error { return markDelivered(db, ids) }), "Outbox")
 	}
-	err := db.Transaction(func(tx *gorm.DB) error { return markDelivered(tx, ids) })
-	return translate(err, "Outbox")
+	return translate(s.transaction(ctx, func(tx *gorm.DB) error { return markDelivered(tx, ids) }), "Outbox")
 }
 
 // markDelivered may be lost in a crash: the sweeper then hands the task to
@@ -520,7 +519,8 @@ func (s *Store) CompleteStageAndClaim(ctx context.Context, jobID, stage string, 
 		claim = 0
 	}
 	var c Completion
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		c = Completion{}
 		at := now()
 		if err := completeJobColumn(tx, st, jobID, result, at, claim > 0, &c.Job); err != nil {
 			return err
@@ -645,7 +645,7 @@ func (s *Store) RetryStage(ctx context.Context, jobID, stage string, attempt int
 // shown to the user: sentences, never internal error text. An attempt that
 // was replaced meanwhile fails nothing: ErrStageNotClaimed.
 func (s *Store) FailStage(ctx context.Context, jobID, stage string, attempt int, reason, message string) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		at := now()
 		if err := tx.Exec("SELECT 1 FROM jobs WHERE id = ?"+lockRow(tx, "FOR NO KEY UPDATE"), jobID).Error; err != nil {
 			return err
@@ -709,7 +709,7 @@ func (s *Store) WaitingStages(ctx context.Context, olderThan time.Duration, limi
 // sweepers racing for the same stage one wins: the row is re-checked under
 // its lock.
 func (s *Store) Requeue(ctx context.Context, ref StageRef, lostAfter time.Duration) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		return requeueWhere(tx, ref, "status = 'pending' AND enqueued_at < ?", now().Add(-lostAfter))
 	})
 	return translate(err, "Stage")
@@ -719,7 +719,7 @@ func (s *Store) Requeue(ctx context.Context, ref StageRef, lostAfter time.Durati
 // goes back to pending and to the queue under a new task id. Nothing happens
 // if the runner beat again meanwhile.
 func (s *Store) ReleaseStale(ctx context.Context, ref StageRef, staleAfter time.Duration) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		return requeueWhere(tx, ref, "status = 'running' AND attempts = ? AND heartbeat_at < ?", ref.Attempts, now().Add(-staleAfter))
 	})
 	return translate(err, "Stage")

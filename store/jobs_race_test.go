@@ -4,11 +4,13 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/store"
+	"github.com/alex-advisor/alex/store/storetest"
 )
 
 // together runs f(0..n-1) in n goroutines released at once, and waits.
@@ -209,4 +211,46 @@ func TestFailureRacingSiblingCompletions(t *testing.T) {
 			require.NotContains(t, m.outbox(id), "summary")
 		}
 	})
+}
+
+// A stage's failure that PostgreSQL aborts to break a deadlock is tried
+// again and lands. The deadlock is the one CI met: the failure holds the
+// failed stage's row and waits for a sibling's, to cancel it, while a
+// delivery marking the siblings' task ids holds that one and waits for the
+// failed stage's. Lost, the failure left the stage running until the
+// sweeper ran it again. PostgreSQL only: SQLite locks the whole database.
+func TestFailureAbortedByADeadlockIsRetried(t *testing.T) {
+	t.Parallel()
+	s, _ := storetest.MustOpenSchema(t)
+	m := newMachine(t, s)
+	id := m.submit().ID
+	m.run(id, "planner")
+	attempt := m.claim(id, "retirement")
+
+	delivery := s.DB().Begin()
+	t.Cleanup(func() { delivery.Rollback() })
+	// The failure's backend, which waits first, detects the deadlock
+	// (after PostgreSQL's default second) and is the one aborted.
+	require.NoError(t, delivery.Exec("SET LOCAL deadlock_timeout = '5s'").Error)
+	var deliveryPID int
+	require.NoError(t, delivery.Raw("SELECT pg_backend_pid()").Scan(&deliveryPID).Error)
+	require.NoError(t, delivery.Exec("UPDATE job_stages SET enqueued_at = now() WHERE job_id = ? AND name = 'charter'", id).Error)
+
+	failure := make(chan error, 1)
+	go func() {
+		failure <- s.FailStage(m.ctx, id, "retirement", attempt, "No projection.", "The projection failed.")
+	}()
+	require.Eventually(t, func() bool {
+		var waiting int
+		s.DB().Raw(`SELECT count(*) FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))
+			AND query LIKE 'UPDATE job_stages SET status = ''cancelled''%'`, deliveryPID).Scan(&waiting)
+		return waiting == 1
+	}, 10*time.Second, 5*time.Millisecond, "the failure waits for the charter's row")
+	require.NoError(t, delivery.Exec("UPDATE job_stages SET enqueued_at = now() WHERE job_id = ? AND name = 'retirement'", id).Error)
+	require.NoError(t, delivery.Commit().Error)
+
+	require.NoError(t, <-failure, "the failure was tried again after the deadlock")
+	j := m.job(id)
+	require.Equal(t, state(failed, completed, cancelled, cancelled, failed, cancelled), statuses(j))
+	require.Equal(t, "The projection failed.", *j.ErrorMessage)
 }

@@ -285,6 +285,35 @@ func translate(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+// retryAborted runs write, a whole transaction or one statement, up to
+// three times while the database aborts it to break a deadlock or a
+// serialization conflict (SQLite's busy counts as one): the error means
+// "try again", and the writes of the job state machine must not be lost to
+// it. Their statements lock a job's stage rows in orders no single rule
+// fixes (a failure cancels the stages a delivery is marking), so
+// PostgreSQL's deadlock detector now and then aborts one; a failure lost
+// that way left its stage running until the sweeper found it silent and
+// ran it again.
+func retryAborted(write func() error) error {
+	var err error
+	for range 3 {
+		if err = write(); !aborted(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// transaction is a transaction of the job state machine: see retryAborted.
+func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return retryAborted(func() error { return s.db.WithContext(ctx).Transaction(fn) })
+}
+
+func aborted(err error) bool {
+	code := sqlState(err)
+	return code == "40001" || code == "40P01"
+}
+
 // sqlState is the SQLSTATE of a database error; SQLite's codes are mapped to
 // the PostgreSQL states they mean.
 func sqlState(err error) string {
