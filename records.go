@@ -147,3 +147,22 @@ const (
 	PriceAMFI   = "amfi"
 	PriceUser   = "user"
 )
+
+// PriceSources are the price sources in the order a report lists them:
+// Name as stored and served (price_source), Phrase as a report reads it
+// ("14 holdings at market prices").
+var PriceSources = []struct{ Name, Phrase string }{
+	{PriceSeed, "reference prices"},
+	{PriceMarket, "market prices"},
+	{PriceAMFI, "AMFI net asset values"},
+	{PriceUser, "prices you entered"},
+}
+
+// PriceSourceNames are the names of PriceSources, in their order.
+func PriceSourceNames() []string {
+	names := make([]string, len(PriceSources))
+	for i, s := range PriceSources {
+		names[i] = s.Name
+	}
+	return names
+}

@@ -268,8 +268,7 @@ func priceSources(p Portfolio) []PriceSourceSummary {
 			}
 		}
 	}
-	order := []string{"seed", "market", "amfi", "user"}
-	keys := orderedKeys(sortedKeys(bySource), order)
+	keys := orderedKeys(sortedKeys(bySource), alex.PriceSourceNames())
 	if i := slices.Index(keys, ""); i >= 0 { // unrecorded last
 		keys = append(slices.Delete(keys, i, i+1), "")
 	}

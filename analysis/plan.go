@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/alex-advisor/alex"
 )
 
 // Plan is the planner stage: a copy of p in which every instrument has its
@@ -35,7 +37,7 @@ type Quote struct {
 // WithDefaults fills in what a quote left out, as the US market providers
 // do: USD, source "market", and as of at.
 func (q Quote) WithDefaults(at time.Time) Quote {
-	q.Currency, q.Source = cmp.Or(q.Currency, "USD"), cmp.Or(q.Source, "market")
+	q.Currency, q.Source = cmp.Or(q.Currency, "USD"), cmp.Or(q.Source, alex.PriceMarket)
 	if q.AsOf.IsZero() {
 		q.AsOf = at
 	}

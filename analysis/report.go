@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/alex-advisor/alex"
 )
 
 // ReportPayload is the reporter stage's output (report_payload).
@@ -185,13 +187,17 @@ func rateText(r RateUsed) string {
 	return s
 }
 
-// priceSourceNames say where a price comes from, by PriceSource.
-var priceSourceNames = map[string]string{
-	"seed":   "reference prices",
-	"market": "market prices",
-	"amfi":   "AMFI net asset values",
-	"user":   "prices you entered",
-	"":       "prices from an unrecorded source",
+// priceSourcePhrase says where a price comes from, by its source's name.
+func priceSourcePhrase(name string) string {
+	if name == "" {
+		return "prices from an unrecorded source"
+	}
+	for _, s := range alex.PriceSources {
+		if s.Name == name {
+			return s.Phrase
+		}
+	}
+	return name + " prices"
 }
 
 // priceSourcesPhrase summarizes the price sources: "14 holdings at market
@@ -199,10 +205,7 @@ var priceSourceNames = map[string]string{
 func priceSourcesPhrase(sources []PriceSourceSummary) string {
 	var parts []string
 	for i, s := range sources {
-		name, ok := priceSourceNames[s.Source]
-		if !ok {
-			name = s.Source + " prices"
-		}
+		name := priceSourcePhrase(s.Source)
 		when := "without a date"
 		switch {
 		case s.Newest == "":

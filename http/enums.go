@@ -15,12 +15,20 @@ type (
 	stageName      string
 	instrumentType string
 	warningCode    string
+	priceSource    string
 )
 
 func (jobStatus) Schema(huma.Registry) *huma.Schema      { return enumSchema(alex.JobStatuses) }
 func (stageName) Schema(huma.Registry) *huma.Schema      { return enumSchema(alex.StageNames()) }
 func (instrumentType) Schema(huma.Registry) *huma.Schema { return enumSchema(alex.InstrumentTypes) }
 func (warningCode) Schema(huma.Registry) *huma.Schema    { return enumSchema(analysis.WarningCodes) }
+
+// A price source is null for an instrument without a price.
+func (priceSource) Schema(huma.Registry) *huma.Schema {
+	s := enumSchema(alex.PriceSourceNames())
+	s.Nullable = true
+	return s
+}
 
 // enumSchema is the schema of a string that is one of values.
 func enumSchema(values []string) *huma.Schema {

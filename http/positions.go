@@ -18,7 +18,7 @@ type Instrument struct {
 	Currency             string             `json:"currency" doc:"ISO 4217 code of current_price"`
 	CurrentPrice         *float64           `json:"current_price"`
 	PriceAsOf            *string            `json:"price_as_of" format:"date" doc:"The day the price is for (a NAV's own date); null without a price"`
-	PriceSource          *string            `json:"price_source" enum:"seed,market,amfi,user" doc:"Where the price came from; null without a price"`
+	PriceSource          *priceSource       `json:"price_source" doc:"Where the price came from; null without a price"`
 	AllocationRegions    map[string]float64 `json:"allocation_regions"`
 	AllocationSectors    map[string]float64 `json:"allocation_sectors"`
 	AllocationAssetClass map[string]float64 `json:"allocation_asset_class"`
@@ -36,7 +36,7 @@ func instrumentOf(in alex.Instrument) Instrument {
 		Currency:             in.Currency,
 		CurrentPrice:         price(in.CurrentPrice),
 		PriceAsOf:            dateString(in.PriceAsOf),
-		PriceSource:          in.PriceSource,
+		PriceSource:          (*priceSource)(in.PriceSource),
 		AllocationRegions:    in.AllocationRegions,
 		AllocationSectors:    in.AllocationSectors,
 		AllocationAssetClass: in.AllocationAssetClass,

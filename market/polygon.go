@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alex-advisor/alex"
 	"github.com/alex-advisor/alex/analysis"
 )
 
@@ -117,5 +118,5 @@ func (p *Polygon) prevClose(ctx context.Context, symbol string) (analysis.Quote,
 	if !(bar.Close > 0) || math.IsInf(bar.Close, 0) || bar.Time <= 0 {
 		return analysis.Quote{}, false, fmt.Errorf("%w: unusable bar (close %v, t %d)", ErrUpstream, bar.Close, bar.Time)
 	}
-	return analysis.Quote{Price: bar.Close, Currency: "USD", AsOf: time.UnixMilli(bar.Time).UTC(), Source: "market"}, true, nil
+	return analysis.Quote{Price: bar.Close, Currency: "USD", AsOf: time.UnixMilli(bar.Time).UTC(), Source: alex.PriceMarket}, true, nil
 }

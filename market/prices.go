@@ -36,7 +36,7 @@ func (p Prices) Prices(ctx context.Context, symbols []string) (map[string]analys
 				if !ok {
 					asOf = f.FetchedAt
 				}
-				out[sym] = analysis.Quote{Price: s.NAV.InexactFloat64(), Currency: FundCurrency, AsOf: asOf, Source: "amfi"}
+				out[sym] = analysis.Quote{Price: s.NAV.InexactFloat64(), Currency: FundCurrency, AsOf: asOf, Source: alex.PriceAMFI}
 			}
 		}
 	}
