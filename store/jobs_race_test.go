@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -221,24 +222,33 @@ func TestFailureRacingSiblingCompletions(t *testing.T) {
 // sweeper ran it again. PostgreSQL only: SQLite locks the whole database.
 func TestFailureAbortedByADeadlockIsRetried(t *testing.T) {
 	t.Parallel()
-	s, _ := storetest.MustOpenSchema(t)
+	s, schema := storetest.MustOpenSchema(t)
 	m := newMachine(t, s)
 	id := m.submit().ID
 	m.run(id, "planner")
 	attempt := m.claim(id, "retirement")
+	// The failure's connections look for a deadlock 3 s into a wait, the
+	// delivery's after a minute: whenever in those 3 s the delivery begins
+	// to wait, the failure is the one PostgreSQL aborts.
+	url, sep := storetest.URL(), "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	url += sep + "deadlock_timeout=3s"
+	failing, err := store.Open(m.ctx, store.Options{URL: url, Schema: schema, MaxOpenConns: 2})
+	require.NoError(t, err)
+	t.Cleanup(func() { failing.Close() })
 
 	delivery := s.DB().Begin()
 	t.Cleanup(func() { delivery.Rollback() })
-	// The failure's backend, which waits first, detects the deadlock
-	// (after PostgreSQL's default second) and is the one aborted.
-	require.NoError(t, delivery.Exec("SET LOCAL deadlock_timeout = '5s'").Error)
+	require.NoError(t, delivery.Exec("SET LOCAL deadlock_timeout = '1min'").Error)
 	var deliveryPID int
 	require.NoError(t, delivery.Raw("SELECT pg_backend_pid()").Scan(&deliveryPID).Error)
 	require.NoError(t, delivery.Exec("UPDATE job_stages SET enqueued_at = now() WHERE job_id = ? AND name = 'charter'", id).Error)
 
 	failure := make(chan error, 1)
 	go func() {
-		failure <- s.FailStage(m.ctx, id, "retirement", attempt, "No projection.", "The projection failed.")
+		failure <- failing.FailStage(m.ctx, id, "retirement", attempt, "No projection.", "The projection failed.")
 	}()
 	require.Eventually(t, func() bool {
 		var waiting int
