@@ -432,6 +432,9 @@ func (s *Store) ClaimStage(ctx context.Context, jobID, stage string, staleAfter 
 	return attempt, translate(err, "Stage")
 }
 
+// stageReady holds for a stage s whose earlier stages all completed.
+const stageReady = "NOT EXISTS (SELECT 1 FROM job_stages p WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')"
+
 // claimedColumns set a stage running for a new attempt (arguments: the
 // time, three times), in every statement that claims one.
 const claimedColumns = `status = 'running', attempts = attempts + 1,
@@ -453,8 +456,7 @@ func claimStage(db *gorm.DB, jobID, stage string, at time.Time, staleAfter time.
 		WHERE s.job_id = ? AND s.name = ?
 		  AND (s.status = 'pending' OR (s.status = 'running' AND s.heartbeat_at < ?))
 		  AND `+running+`
-		  AND NOT EXISTS (SELECT 1 FROM job_stages p
-		                  WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')
+		  AND `+stageReady+`
 		RETURNING attempts`, append(startArgs, at, at, at, jobID, stage, at.Add(-staleAfter))...).Scan(&attempts).Error; err != nil {
 		return 0, err
 	}
@@ -487,28 +489,33 @@ func (s *Store) CompleteStage(ctx context.Context, jobID, stage string, attempt 
 
 // Completion is what completing a stage made ready.
 type Completion struct {
-	// Next are the tasks of the stages that became ready, to hand to the
-	// queue (the durable record even of those claimed here).
+	// Next are the tasks of the ready stages that were not claimed, to
+	// hand to the queue.
 	Next []OutboxTask
-	// Claimed are the stages of Next that the completing caller claimed,
-	// to run at once, and Job is the job row (without its stages) they
-	// read, as the completion left it; empty when none was claimed.
+	// Claimed are the ready stages that the completing caller claimed, to
+	// run at once, and Job is the job row (without its stages) they read,
+	// as the completion left it; empty when none was claimed.
 	Claimed []ClaimedStage
 	Job     Job
 }
 
-// ClaimedStage is a stage claimed for an attempt.
+// ClaimedStage is a stage claimed for an attempt. TaskID names it in logs
+// and for the sweeper; no task of that id is queued.
 type ClaimedStage struct {
 	Name    string
 	Attempt int
+	TaskID  string
 }
 
 // CompleteStageAndClaim is CompleteStage that also claims, in the same
 // transaction, up to claim of the stages the completion makes ready, for
 // the caller to run in-process at once rather than wait for a worker to
-// dequeue their tasks: those find them running (or done) and return. The
-// claim holds what ClaimStage checks: the job row is locked and the stages
-// are ready.
+// dequeue their tasks. The claim holds what ClaimStage checks: the job row
+// is locked and the stages are ready. A claimed stage gets no outbox row
+// and no task: its heartbeat is its backstop, as for any running stage (a
+// silent one is taken over by the sweeper, one put back for a retry is
+// queued again by it), and a task would only cost the queue a round trip
+// to find the stage taken.
 func (s *Store) CompleteStageAndClaim(ctx context.Context, jobID, stage string, attempt int, result []byte, claim int) (Completion, error) {
 	st, ok := alex.StageByName(stage)
 	if !ok {
@@ -536,10 +543,12 @@ func (s *Store) CompleteStageAndClaim(ctx context.Context, jobID, stage string, 
 				at, at, jobID, jobID).Error
 		}
 		var err error
-		if c.Next, err = queueReadyStages(tx, jobID); err != nil || claim == 0 || len(c.Next) == 0 {
-			return err
+		if claim > 0 {
+			if c.Claimed, err = claimReady(tx, jobID, claim, at); err != nil || len(c.Claimed) < claim {
+				return err // none ready is left unclaimed
+			}
 		}
-		c.Claimed, err = claimReady(tx, jobID, c.Next, claim, at)
+		c.Next, err = queueReadyStages(tx, jobID)
 		return err
 	})
 	if len(c.Claimed) == 0 {
@@ -576,17 +585,14 @@ func completeJobColumn(tx *gorm.DB, st alex.Stage, jobID string, result []byte, 
 }
 
 // claimReady claims up to n of the ready stages, in the order of their
-// names.
-func claimReady(tx *gorm.DB, jobID string, ready []OutboxTask, n int, at time.Time) ([]ClaimedStage, error) {
-	names := make([]string, 0, len(ready))
-	for _, t := range ready {
-		names = append(names, t.Stage)
-	}
-	slices.Sort(names)
+// names, under the task id their task would have had.
+func claimReady(tx *gorm.DB, jobID string, n int, at time.Time) ([]ClaimedStage, error) {
 	var claimed []ClaimedStage
-	err := tx.Raw(`UPDATE job_stages SET `+claimedColumns+`
-		WHERE job_id = ? AND name IN ? AND status = 'pending'
-		RETURNING name, attempts AS attempt`, at, at, at, jobID, names[:min(n, len(names))]).Scan(&claimed).Error
+	err := tx.Raw(`UPDATE job_stages SET `+claimedColumns+`, task_id = job_id || ':' || name, enqueued_at = ?
+		WHERE job_id = ? AND name IN (SELECT s.name FROM job_stages s
+			WHERE s.job_id = ? AND s.status = 'pending' AND `+stageReady+` ORDER BY s.name LIMIT ?)
+		RETURNING name, attempts AS attempt, task_id`, at, at, at, at, jobID, jobID, n).Scan(&claimed).Error
+	slices.SortFunc(claimed, func(a, b ClaimedStage) int { return strings.Compare(a.Name, b.Name) })
 	return claimed, err
 }
 
@@ -624,7 +630,7 @@ func queueReadyStages(tx *gorm.DB, jobID string) ([]OutboxTask, error) {
 	err := tx.Raw(`INSERT INTO outbox (job_id, stage, task_id)
 		SELECT s.job_id, s.name, s.job_id || ':' || s.name FROM job_stages s
 		WHERE s.job_id = ? AND s.status = 'pending'
-		  AND NOT EXISTS (SELECT 1 FROM job_stages p WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')
+		  AND `+stageReady+`
 		  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = s.job_id || ':' || s.name)
 		ON CONFLICT (task_id) DO NOTHING
 		RETURNING id, job_id, stage, task_id`, jobID).Scan(&next).Error
@@ -699,7 +705,7 @@ func (s *Store) WaitingStages(ctx context.Context, olderThan time.Duration, limi
 	err := s.db.WithContext(ctx).Raw(`SELECT s.job_id, s.name, s.attempts, s.task_id FROM job_stages s
 		JOIN jobs j ON j.id = s.job_id AND j.status IN ('pending', 'running')
 		WHERE s.status = 'pending' AND s.enqueued_at < ?
-		  AND NOT EXISTS (SELECT 1 FROM job_stages p WHERE p.job_id = s.job_id AND p.position < s.position AND p.status <> 'completed')
+		  AND `+stageReady+`
 		LIMIT ?`, now().Add(-olderThan), limit).Scan(&refs).Error
 	return refs, translate(err, "Stages")
 }

@@ -25,17 +25,18 @@
 //     completion makes ready, decided in SQL under the job row's lock (the
 //     last of charter, reporter and retirement to finish queues summary),
 //     and claims as many of them as the worker has free slots for: those
-//     run in-process at once, so no hop waits for asynq's poll. Their tasks
-//     are queued all the same, the durable record and the backstop. An
-//     attempt that lost (the stage was done meanwhile, or the job was
-//     cancelled) writes nothing. A failed attempt goes back to pending for
-//     its task's retry; in-process runs and asynq's tries share the
-//     stage's maxRetry+1 attempts.
+//     run in-process at once, so no hop waits for asynq's poll, and get no
+//     task: the only tasks queued are those of the ready stages nobody
+//     claimed. An attempt that lost (the stage was done meanwhile, or the
+//     job was cancelled) writes nothing. A failed attempt goes back to
+//     pending, for its task's retry or, with none, the sweeper (or the next
+//     sibling's completion, which queues it); in-process runs and asynq's
+//     tries share the stage's maxRetry+1 attempts.
 //  5. Recover: the Sweeper re-queues, under a new task id, running stages
 //     whose heartbeat went stale (their worker died) and pending stages whose
 //     task vanished from Redis. Enqueueing twice is harmless.
 //  6. Stop: Shutdown cancels the in-process runs (their stages go back to
-//     pending, for their tasks or the sweeper), lets the stages asynq
+//     pending, for the sweeper), lets the stages asynq
 //     handed out finish within the server's timeout; the rest go back to
 //     the queue.
 //

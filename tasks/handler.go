@@ -81,15 +81,15 @@ type run struct {
 	// job is the job the claim read; nil reads it.
 	job *store.Job
 	// inProcess runs without a task of asynq's: it has no retry count, and
-	// a failure leaves the stage to its task or the sweeper.
+	// a failure leaves the stage pending for the sweeper to queue again.
 	inProcess bool
 	log       *slog.Logger
 }
 
 // execute runs a claimed stage and records its end. What the completion
-// unblocks runs here at once, as far as the local slots allow; every
-// unblocked stage's task is queued all the same, the durable record that
-// another worker runs if this one dies.
+// unblocks runs here at once, as far as the local slots allow, the rest
+// through the queue; a stage run here that this worker does not finish
+// (it died, or the attempt failed) is queued again by the sweeper.
 func (h *Handler) execute(ctx context.Context, r run) error {
 	start := time.Now()
 	result, err := h.runWithHeartbeat(ctx, r)
@@ -115,10 +115,10 @@ func (h *Handler) execute(ctx context.Context, r run) error {
 	h.Metrics.Observe(r.Stage, metrics.StageCompleted, time.Since(start))
 	r.log.InfoContext(ctx, "stage completed", "duration_ms", time.Since(start).Milliseconds(), "in_process", r.inProcess)
 	for _, cl := range c.Claimed {
-		h.runLocal(c.Job, cl, taskOf(c.Next, cl.Name))
+		h.runLocal(c.Job, cl)
 	}
 	h.publish(ctx, r.JobID, r.log)
-	deliver(ctx, h.Queue, h.Store, r.log, c.Next, unclaimed(c))
+	deliver(ctx, h.Queue, h.Store, r.log, c.Next, c.Next)
 	return nil
 }
 
@@ -131,26 +131,10 @@ var widestPosition = func() int {
 	return max(1, slices.Max(slices.Collect(maps.Values(n))))
 }()
 
-func unclaimed(c store.Completion) []store.OutboxTask {
-	return slices.DeleteFunc(slices.Clone(c.Next), func(t store.OutboxTask) bool {
-		return slices.ContainsFunc(c.Claimed, func(cl store.ClaimedStage) bool { return cl.Name == t.Stage })
-	})
-}
-
-func taskOf(tasks []store.OutboxTask, stage string) string {
-	for _, t := range tasks {
-		if t.Stage == stage {
-			return t.TaskID
-		}
-	}
-	return ""
-}
-
-// runLocal runs a stage claimed for this process in its slot. Its log
-// names the task that is the stage's backstop.
-func (h *Handler) runLocal(job store.Job, cl store.ClaimedStage, taskID string) {
+// runLocal runs a stage claimed for this process in its slot.
+func (h *Handler) runLocal(job store.Job, cl store.ClaimedStage) {
 	r := run{StagePayload: StagePayload{JobID: job.ID, Stage: cl.Name}, attempt: cl.Attempt, job: &job, inProcess: true,
-		log: h.Log.With("job_id", job.ID, "stage", cl.Name, "task_id", taskID, "attempt", cl.Attempt)}
+		log: h.Log.With("job_id", job.ID, "stage", cl.Name, "task_id", cl.TaskID, "attempt", cl.Attempt)}
 	if !h.startInProcess(r) {
 		r.log.Info("worker stopping: the stage claimed is left to the sweeper")
 	}
@@ -163,7 +147,7 @@ func (h *Handler) startInProcess(r run) bool {
 	return h.local.start(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, stageTimeout)
 		defer cancel()
-		_ = h.execute(ctx, r) // logged; its task or the sweeper retries
+		_ = h.execute(ctx, r) // logged; the sweeper queues a failed stage again
 	})
 }
 
@@ -226,9 +210,9 @@ func (h *Handler) beat(ctx context.Context, r run) {
 // fail puts the stage back for a retry, or, when no try is left or none
 // can help, fails the job naming the stage. It logs cause, once, with the
 // job, stage and task; the user reads a sentence (see stageError). A run in
-// process is retried by the stage's task (or, when a worker refused that
-// task while the run held the stage, by the sweeper, which finds the stage
-// pending with its task gone).
+// process is retried by the sweeper, which finds the stage pending with no
+// task of its id in the queue (a woken stage's task, refused while the run
+// held the stage, is gone too).
 func (h *Handler) fail(ctx context.Context, r run, cause error) error {
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetried, _ := asynq.GetMaxRetry(ctx)

@@ -9,7 +9,7 @@ import (
 // completion here unblocks, and those a wake-up hands over. Its slots bound
 // how many run at once (the worker's concurrency); none starts once it is
 // stopped, and stopping cancels those running, which leaves their stages to
-// the backstop (asynq's task, the sweeper).
+// the sweeper (and, for a woken stage, its asynq task).
 type local struct {
 	slots chan struct{}
 

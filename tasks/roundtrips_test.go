@@ -25,7 +25,7 @@ import (
 // the path of every job sees this test fail, and either removes it or
 // raises the bound knowingly.
 const (
-	maxStatementsPerJob = 55
+	maxStatementsPerJob = 50
 	roundTripJobs       = 20
 )
 

@@ -86,9 +86,11 @@ const DefaultTaskCheckInterval = time.Second
 // the stages that completion unblocks at once, claimed in the completion's
 // transaction, when it has free slots (Concurrency of them); an idle one
 // blocks on the wake-ups that a submit (or a worker without free slots)
-// sends, claims the stage named and runs it. The asynq task of every stage
-// is queued all the same, the durable record and the backstop: when it
-// arrives and finds the stage done or running, it returns at once.
+// sends, claims the stage named and runs it. A stage claimed in a
+// completion gets no asynq task: its heartbeat is its backstop (the sweeper
+// queues it again when it goes silent or goes back to pending); the others'
+// tasks are queued, and one that finds its stage done or running returns
+// at once.
 type Worker struct {
 	server  *asynq.Server
 	mux     *asynq.ServeMux
