@@ -41,11 +41,7 @@ func TestCompleteStageAndClaim(t *testing.T) {
 				c, err := m.s.CompleteStageAndClaim(m.ctx, id, "planner", m.claim(id, "planner"), []byte(resultOf("planner")), tc.slots)
 				require.NoError(t, err)
 				require.Equal(t, tc.queued, tasks(c.Next))
-				outbox := []string{"planner"}
-				for _, q := range tc.queued {
-					outbox = append(outbox, q)
-				}
-				require.Equal(t, outbox, m.outbox(id), "a claimed stage has no task")
+				require.Equal(t, append([]string{"planner"}, tc.queued...), m.outbox(id), "a claimed stage has no task")
 				var names []string
 				for _, cl := range c.Claimed {
 					names = append(names, cl.Name)
