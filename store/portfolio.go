@@ -34,9 +34,9 @@ func (s *Store) HoldingsOf(ctx context.Context, userID string) (Holdings, error)
 		// A position at 0 is kept for its owner to edit but holds nothing:
 		// no analysis values, prices or warns about it.
 		var positions []Position
-		if err := tx.Preload("Instrument").
-			Where("quantity > 0 AND account_id IN (SELECT id FROM accounts WHERE user_id = ?)", userID).
-			Order("symbol").Find(&positions).Error; err != nil {
+		if err := tx.Joins("Instrument").
+			Where("positions.quantity > 0 AND positions.account_id IN (SELECT id FROM accounts WHERE user_id = ?)", userID).
+			Order("positions.symbol").Find(&positions).Error; err != nil {
 			return err
 		}
 		for _, p := range positions {
