@@ -118,7 +118,7 @@ func (h *Handler) execute(ctx context.Context, r run) error {
 		h.runLocal(c.Job, cl)
 	}
 	h.publish(ctx, r.JobID, r.log)
-	deliver(ctx, h.Queue, h.Store, r.log, c.Next, c.Next)
+	Deliver(ctx, h.Queue, h.Store, r.log, c.Next)
 	return nil
 }
 

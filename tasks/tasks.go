@@ -70,11 +70,6 @@ func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
 // asynq's next poll. What fails stays in the outbox for the Sweeper; the
 // error is only logged.
 func Deliver(ctx context.Context, q *queue.Queue, s *store.Store, log *slog.Logger, tasks []store.OutboxTask) {
-	deliver(ctx, q, s, log, tasks, tasks)
-}
-
-// deliver is Deliver that wakes workers for wake only.
-func deliver(ctx context.Context, q *queue.Queue, s *store.Store, log *slog.Logger, tasks, wake []store.OutboxTask) {
 	if len(tasks) == 0 {
 		return
 	}
@@ -82,7 +77,7 @@ func deliver(ctx context.Context, q *queue.Queue, s *store.Store, log *slog.Logg
 	if err := s.MarkDelivered(ctx, delivered...); err != nil {
 		log.WarnContext(ctx, "outbox not marked delivered; the sweeper will deliver again", "err", err)
 	}
-	wakeIdle(ctx, q, log, wake)
+	wakeIdle(ctx, q, log, tasks)
 }
 
 // wakeup is the message of a wake-up: the stage to run, and the task that
