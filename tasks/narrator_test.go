@@ -1,12 +1,10 @@
 package tasks_test
 
 import (
-	"bytes"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,24 +16,6 @@ import (
 	"github.com/alex-advisor/alex/tasks"
 )
 
-// syncBuffer is a log sink the worker's goroutines may write to at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The LLM is down: the job completes with the report as computed, which
 // tells its reader that the narrated version was not available, and the
 // operator finds the failure logged once, with the job.
@@ -46,8 +26,8 @@ func TestNarratorOutageIsToldToTheReaderAndLoggedOnce(t *testing.T) {
 		http.Error(w, "overloaded", http.StatusServiceUnavailable)
 	}))
 	t.Cleanup(llm.Close)
-	var logs syncBuffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
+	logs := &logLines{}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
 	stages := (&tasks.Analysis{Store: h.store, Log: log,
 		Narrator: &narrator.Narrator{BaseURL: llm.URL, Model: "test-model", Client: llm.Client()}}).Stages()
 	h.startWorker(stages, tasks.WorkerOptions{})
@@ -59,8 +39,8 @@ func TestNarratorOutageIsToldToTheReaderAndLoggedOnce(t *testing.T) {
 	report := h.getJob(tok, id)["report_payload"].(map[string]any)
 	assert.Equal(t, "reporter", report["agent"])
 	assert.Contains(t, report["content"], "narrated version of this report was not available")
-	failures := strings.Count(logs.String(), "the narrator failed")
-	assert.Equal(t, 1, failures, logs.String())
-	assert.Contains(t, logs.String(), "job_id="+id)
-	assert.Contains(t, logs.String(), "503")
+	failures := logs.with("the narrator failed")
+	require.Len(t, failures, 1, "logged once")
+	assert.Equal(t, id, failures[0]["job_id"])
+	assert.Contains(t, fmt.Sprint(failures[0]), "503")
 }
