@@ -59,7 +59,7 @@ func TestEmbeddedModeRunsAnAnalysis(t *testing.T) {
 
 // The embedded defaults are for laptops: production refuses them.
 func TestEmbeddedModeRefusedInProduction(t *testing.T) {
-	cmd := exec.Command(buildAPI(t))
+	cmd := exec.Command(buildCommand(t, "api"))
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(envWithout("DATABASE_URL", "REDIS_URL", "ALEX_ENV"), "ALEX_ENV=production", "LOCAL_JWT_KEY=x")
 	out, err := cmd.CombinedOutput()
@@ -82,7 +82,7 @@ type apiProcess struct {
 // output is shown if the test fails.
 func startAPI(t *testing.T, dir string, env ...string) *apiProcess {
 	t.Helper()
-	return startBuiltAPI(t, buildAPI(t), dir, env...)
+	return startBuiltAPI(t, buildCommand(t, "api"), dir, env...)
 }
 
 // startBuiltAPI is startAPI with the binary bin, built once for many runs.
@@ -114,11 +114,12 @@ func startBuiltAPI(t *testing.T, bin, dir string, env ...string) *apiProcess {
 	return p
 }
 
-func buildAPI(t *testing.T) string {
+// buildCommand builds ./cmd/<name> into the test's temporary directory.
+func buildCommand(t *testing.T, name string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "api")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build ./cmd/api: %s", out)
+	bin := filepath.Join(t.TempDir(), name)
+	out, err := exec.Command("go", "build", "-o", bin, "../"+name).CombinedOutput()
+	require.NoError(t, err, "go build ./cmd/%s: %s", name, out)
 	return bin
 }
 

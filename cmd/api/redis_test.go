@@ -27,7 +27,7 @@ import (
 // worker's publishes); Asynqmon reads the queues. A REDIS_URL that cannot
 // work stops the API at start with a sentence, password withheld.
 func TestRedisURLForms(t *testing.T) {
-	apiBin, workerBin := buildAPI(t), buildWorker(t)
+	apiBin, workerBin := buildCommand(t, "api"), buildCommand(t, "worker")
 	t.Run("not valid", func(t *testing.T) {
 		cmd := exec.Command(apiBin)
 		cmd.Dir = t.TempDir()
@@ -128,14 +128,6 @@ func monitoringGet(t *testing.T, url, user, password string) string {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, res.StatusCode, "%s: %s", url, body)
 	return string(body)
-}
-
-func buildWorker(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "worker")
-	out, err := exec.Command("go", "build", "-o", bin, "../worker").CombinedOutput()
-	require.NoError(t, err, "go build ./cmd/worker: %s", out)
-	return bin
 }
 
 // startWorker runs the built cmd/worker with env until the test ends; its
