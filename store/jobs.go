@@ -544,10 +544,13 @@ func (s *Store) CompleteStageAndClaim(ctx context.Context, jobID, stage string, 
 		}
 		var err error
 		if claim > 0 {
-			if c.Claimed, err = claimReady(tx, jobID, claim, at); err != nil || len(c.Claimed) < claim {
-				return err // none ready is left unclaimed
+			if c.Claimed, err = claimReady(tx, jobID, claim, at); err != nil {
+				return err
 			}
 		}
+		// Always: fewer claimed than asked does not prove none is left,
+		// for a stage of the claim's choice may have been claimed by a
+		// woken worker meanwhile, leaving out another ready one.
 		c.Next, err = queueReadyStages(tx, jobID)
 		return err
 	})
@@ -585,11 +588,14 @@ func completeJobColumn(tx *gorm.DB, st alex.Stage, jobID string, result []byte, 
 }
 
 // claimReady claims up to n of the ready stages, in the order of their
-// names, under the task id their task would have had.
+// names, under the task id their task would have had. The status is checked
+// again outside the subquery: a stage that a woken worker claims while this
+// statement waits for its row is rechecked by PostgreSQL against the
+// statement's own conditions only, not the subquery's.
 func claimReady(tx *gorm.DB, jobID string, n int, at time.Time) ([]ClaimedStage, error) {
 	var claimed []ClaimedStage
 	err := tx.Raw(`UPDATE job_stages SET `+claimedColumns+`, task_id = job_id || ':' || name, enqueued_at = ?
-		WHERE job_id = ? AND name IN (SELECT s.name FROM job_stages s
+		WHERE job_id = ? AND status = 'pending' AND name IN (SELECT s.name FROM job_stages s
 			WHERE s.job_id = ? AND s.status = 'pending' AND `+stageReady+` ORDER BY s.name LIMIT ?)
 		RETURNING name, attempts AS attempt, task_id`, at, at, at, at, jobID, jobID, n).Scan(&claimed).Error
 	slices.SortFunc(claimed, func(a, b ClaimedStage) int { return strings.Compare(a.Name, b.Name) })

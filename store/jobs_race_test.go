@@ -250,12 +250,7 @@ func TestFailureAbortedByADeadlockIsRetried(t *testing.T) {
 	go func() {
 		failure <- failing.FailStage(m.ctx, id, "retirement", attempt, "No projection.", "The projection failed.")
 	}()
-	require.Eventually(t, func() bool {
-		var waiting int
-		s.DB().Raw(`SELECT count(*) FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))
-			AND query LIKE 'UPDATE job_stages SET status = ''cancelled''%'`, deliveryPID).Scan(&waiting)
-		return waiting == 1
-	}, 10*time.Second, 5*time.Millisecond, "the failure waits for the charter's row")
+	waitBlocked(t, s, deliveryPID, "UPDATE job_stages SET status = 'cancelled'", "the failure waits for the charter's row")
 	require.NoError(t, delivery.Exec("UPDATE job_stages SET enqueued_at = now() WHERE job_id = ? AND name = 'retirement'", id).Error)
 	require.NoError(t, delivery.Commit().Error)
 
@@ -263,4 +258,57 @@ func TestFailureAbortedByADeadlockIsRetried(t *testing.T) {
 	j := m.job(id)
 	require.Equal(t, state(failed, completed, cancelled, cancelled, failed, cancelled), statuses(j))
 	require.Equal(t, "The projection failed.", *j.ErrorMessage)
+}
+
+// waitBlocked waits until a statement starting with query waits for a lock
+// that the backend pid holds.
+func waitBlocked(t *testing.T, s *store.Store, pid int, query, msg string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		var waiting int
+		s.DB().Raw(`SELECT count(*) FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid)) AND starts_with(query, ?)`,
+			pid, query).Scan(&waiting)
+		return waiting == 1
+	}, 10*time.Second, 5*time.Millisecond, msg)
+}
+
+// A completion claims the stages it made ready while a worker woken for one
+// of them claims it too: the completion waits for that worker's row, and
+// then leaves the stage to it instead of claiming it a second time.
+// PostgreSQL only: SQLite runs one writer at a time.
+func TestCompletionLeavesAStageClaimedMeanwhile(t *testing.T) {
+	t.Parallel()
+	s, _ := storetest.MustOpenSchema(t)
+	m := newMachine(t, s)
+	id := m.submit().ID
+	planner := m.claim(id, "planner")
+
+	// The woken worker's claim, held open until the completion waits on it.
+	woken := s.DB().Begin()
+	t.Cleanup(func() { woken.Rollback() })
+	var wokenPID int
+	require.NoError(t, woken.Raw("SELECT pg_backend_pid()").Scan(&wokenPID).Error)
+	require.NoError(t, woken.Exec(`UPDATE job_stages SET status = 'running', attempts = attempts + 1, heartbeat_at = now()
+		WHERE job_id = ? AND name = 'retirement' AND status = 'pending'`, id).Error)
+
+	type completion struct {
+		c   store.Completion
+		err error
+	}
+	done := make(chan completion, 1)
+	go func() {
+		c, err := s.CompleteStageAndClaim(m.ctx, id, "planner", planner, []byte(resultOf("planner")), 3)
+		done <- completion{c, err}
+	}()
+	waitBlocked(t, s, wokenPID, "UPDATE job_stages SET status = 'running'", "the completion's claim waits for the woken worker's row")
+	require.NoError(t, woken.Commit().Error)
+
+	got := <-done
+	require.NoError(t, got.err)
+	var names []string
+	for _, cl := range got.c.Claimed {
+		names = append(names, cl.Name)
+	}
+	require.Equal(t, []string{"charter", "reporter"}, names, "the stage claimed meanwhile is not claimed again")
+	require.Equal(t, 1, m.stage(id, "retirement").Attempts, "one attempt: the woken worker's")
 }
